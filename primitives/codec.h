@@ -62,8 +62,7 @@ concept TriviallyEncodable = std::is_trivially_copyable_v<T> && !std::is_pointer
 
 /// Encoded by cereal's binary archive.
 template <typename T>
-concept CerealEncodable =
-    std::is_default_constructible_v<T> &&
+concept CerealEncodable = std::is_default_constructible_v<T> &&
     cereal::traits::is_output_serializable<T, cereal::BinaryOutputArchive>::value &&
     cereal::traits::is_input_serializable<T, cereal::BinaryInputArchive>::value;
 
@@ -133,11 +132,12 @@ T decode(std::span<const std::byte> bytes) {
                         "; was it sent as another type?");
     } catch (const std::length_error& error) {
       // A length field read from bytes of another type can be absurd.
-      throw DecodeError(std::string("ipcprop::codec::decode: impossible length (") +
-                        error.what() + "); was it sent as another type?");
+      throw DecodeError(std::string("ipcprop::codec::decode: impossible length (") + error.what() +
+                        "); was it sent as another type?");
     } catch (const std::bad_alloc&) {
-      throw DecodeError("ipcprop::codec::decode: impossible length (allocation failed); was it "
-                        "sent as another type?");
+      throw DecodeError(
+          "ipcprop::codec::decode: impossible length (allocation failed); was it "
+          "sent as another type?");
     }
     if (buffer.remaining() != 0) {
       throw DecodeError("ipcprop::codec::decode: " + std::to_string(buffer.remaining()) +

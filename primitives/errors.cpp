@@ -10,8 +10,8 @@ namespace {
 
 std::string describe(std::string_view call, int error_number, std::string_view object) {
   const char* name = strerrorname_np(error_number);
-  std::string message = object.empty() ? fmt::format("{}: ", call)
-                                       : fmt::format("{} on {}: ", call, object);
+  std::string message =
+      object.empty() ? fmt::format("{}: ", call) : fmt::format("{} on {}: ", call, object);
   fmt::format_to(std::back_inserter(message), "{} ({})", std::strerror(error_number),
                  name != nullptr ? name : "unknown errno");
   return message;
@@ -33,8 +33,7 @@ OwnerDied::OwnerDied(std::string_view lock, int dead_owner_pid)
     : std::runtime_error(fmt::format(
           "{}: the previous owner ({}) died while holding it; the caller now holds the lock and "
           "must repair what it guards before releasing it",
-          lock,
-          dead_owner_pid != 0 ? fmt::format("process {}", dead_owner_pid) : "a process")),
+          lock, dead_owner_pid != 0 ? fmt::format("process {}", dead_owner_pid) : "a process")),
       dead_owner_pid_(dead_owner_pid) {}
 
 }  // namespace ipcprop

@@ -27,9 +27,10 @@ bool Lock::acquire_until(sync::Deadline deadline, sync::Timeout timeout_argument
   const sync::SyncPoint point{"Lock::acquire", sync_object(), timeout_argument.count()};
   sync::invoke(point);
   if (state_->held_by_caller()) {
-    throw UsageError(fmt::format("Lock::acquire: the calling thread already holds {}; waiting "
-                                 "for it would never end (an RLock may be re-acquired)",
-                                 describe(point.object)));
+    throw UsageError(
+        fmt::format("Lock::acquire: the calling thread already holds {}; waiting "
+                    "for it would never end (an RLock may be re-acquired)",
+                    describe(point.object)));
   }
   return detail::report_acquire(point, state_->acquire(point, deadline, point.object));
 }

@@ -7,7 +7,7 @@
 #include <exception>
 
 #include <poll.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,7 +75,9 @@ Process& Process::operator=(Process&& other) noexcept {
   return *this;
 }
 
-Process::~Process() { discard_child(); }
+Process::~Process() {
+  discard_child();
+}
 
 void Process::discard_child() noexcept {
   if (pid_ == 0 || exit_code_.has_value() || parent_pid_ != ::getpid()) return;
@@ -97,9 +99,8 @@ std::optional<pid_t> Process::pid() const noexcept {
 
 void Process::start() {
   if (pid_ != 0) {
-    throw UsageError(
-        fmt::format("Process::start: {} was already started (pid {}); a process starts once",
-                    name_, pid_));
+    throw UsageError(fmt::format(
+        "Process::start: {} was already started (pid {}); a process starts once", name_, pid_));
   }
   const sync::SyncPoint point{"Process::start", sync_object()};
   sync::invoke(point);
@@ -118,7 +119,8 @@ void Process::start() {
   }
   pid_ = child;
   parent_pid_ = ::getpid();
-  const int pidfd = ::pidfd_open(child, 0);
+  // Through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C" and cannot link from C++.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
   if (pidfd == -1) {
     const int error = errno;
     ::kill(child, SIGKILL);
@@ -222,9 +224,13 @@ std::optional<int> Process::exitcode() {
   return exit_code_;
 }
 
-void Process::terminate() { send_signal("Process::terminate", SIGTERM); }
+void Process::terminate() {
+  send_signal("Process::terminate", SIGTERM);
+}
 
-void Process::kill() { send_signal("Process::kill", SIGKILL); }
+void Process::kill() {
+  send_signal("Process::kill", SIGKILL);
+}
 
 void Process::send_signal(std::string_view operation, int signal_number) {
   require_child_of_caller(operation);

@@ -26,14 +26,14 @@
 // exits, so a controlled harness schedules it and runs join(timeout) on its own clock.
 #pragma once
 
-#include <sys/types.h>
-
 #include <concepts>
 #include <functional>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
+
+#include <sys/types.h>
 
 #include "primitives/detail/file_descriptor.h"
 #include "primitives/sync_hooks.h"
@@ -44,7 +44,7 @@ class Process {
  public:
   /// A target returning void (exit code 0) or something convertible to int (the exit code).
   template <typename Target>
-    requires std::invocable<Target&>
+  requires std::invocable<Target&>
   explicit Process(Target target, std::string name = {})
       : Process(wrap(std::move(target)), std::move(name)) {}
 
@@ -103,7 +103,8 @@ class Process {
     } else {
       static_assert(std::is_convertible_v<std::invoke_result_t<Target&>, int>,
                     "Process: the target must return void or an exit code convertible to int");
-      return [target = std::move(target)]() mutable { return static_cast<int>(std::invoke(target)); };
+      return
+          [target = std::move(target)]() mutable { return static_cast<int>(std::invoke(target)); };
     }
   }
 
@@ -121,9 +122,9 @@ class Process {
   Body body_;
   std::string name_;
   pid_t pid_ = 0;
-  pid_t parent_pid_ = 0;           ///< Who called start(); only it may join.
-  detail::FileDescriptor pidfd_;   ///< Open from start() until reaped.
-  std::optional<int> exit_code_;   ///< Set when reaped.
+  pid_t parent_pid_ = 0;          ///< Who called start(); only it may join.
+  detail::FileDescriptor pidfd_;  ///< Open from start() until reaped.
+  std::optional<int> exit_code_;  ///< Set when reaped.
 };
 
 }  // namespace ipcprop

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 
-
 namespace ipcprop {
 
 RLock::RLock() = default;

@@ -50,14 +50,15 @@ SharedMapping& SharedMapping::operator=(SharedMapping&& other) noexcept {
   return *this;
 }
 
-SharedMapping::~SharedMapping() { unmap(data_, size_); }
+SharedMapping::~SharedMapping() {
+  unmap(data_, size_);
+}
 
 NamedSharedMemory::NamedSharedMemory(std::size_t size)
     : name_(next_shm_name()), size_(size), creator_pid_(::getpid()) {
   if (size == 0) throw UsageError("NamedSharedMemory: size must be positive");
-  detail::FileDescriptor fd(
-      check_call(::shm_open(name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600),
-                 "shm_open", name_));
+  detail::FileDescriptor fd(check_call(
+      ::shm_open(name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600), "shm_open", name_));
   try {
     check_call(::ftruncate(fd.get(), static_cast<off_t>(size)), "ftruncate", name_);
     mapping_ = map_shared(size, fd.get(), name_);
@@ -84,7 +85,9 @@ NamedSharedMemory& NamedSharedMemory::operator=(NamedSharedMemory&& other) noexc
   return *this;
 }
 
-NamedSharedMemory::~NamedSharedMemory() { destroy(); }
+NamedSharedMemory::~NamedSharedMemory() {
+  destroy();
+}
 
 void NamedSharedMemory::destroy() noexcept {
   unmap(mapping_, size_);

@@ -29,14 +29,14 @@
 //   sync::notify(object);   // after any change another actor may be waiting for
 #pragma once
 
-#include <sys/types.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <sys/types.h>
 
 namespace ipcprop::sync {
 
@@ -128,11 +128,15 @@ void install(Hooks* hooks) noexcept;
 
 namespace detail {
 inline std::atomic<Hooks*> installed_hooks{nullptr};
-inline Hooks* hooks() noexcept { return installed_hooks.load(std::memory_order_relaxed); }
+inline Hooks* hooks() noexcept {
+  return installed_hooks.load(std::memory_order_relaxed);
+}
 }  // namespace detail
 
 /// The installed hooks, or nullptr.
-inline Hooks* installed() noexcept { return detail::hooks(); }
+inline Hooks* installed() noexcept {
+  return detail::hooks();
+}
 
 inline void invoke(const SyncPoint& point) {
   if (Hooks* hooks = detail::hooks()) [[unlikely]]

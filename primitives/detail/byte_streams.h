@@ -23,7 +23,8 @@ class ByteVectorWriter : public std::streambuf {
     return count;
   }
   int_type overflow(int_type character) override {
-    if (traits_type::eq_int_type(character, traits_type::eof())) return traits_type::not_eof(character);
+    if (traits_type::eq_int_type(character, traits_type::eof()))
+      return traits_type::not_eof(character);
     bytes_.push_back(static_cast<std::byte>(character));
     return character;
   }

@@ -15,7 +15,9 @@ namespace {
 // generation differs.
 std::atomic<unsigned> fork_generation{1};
 
-void count_fork_in_child() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+void count_fork_in_child() {
+  fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
 
 const bool fork_handler_registered = [] {
   const int result = pthread_atfork(nullptr, nullptr, &count_fork_in_child);

@@ -5,9 +5,9 @@
 // leaves its ids behind and a later process may be given the same pid and tid.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
+
+#include <sys/types.h>
 
 namespace ipcprop::detail {
 

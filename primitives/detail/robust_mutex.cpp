@@ -85,7 +85,8 @@ AcquireResult RobustMutex::acquire(const sync::SyncPoint& point, sync::Deadline 
   }
 }
 
-AcquireResult RobustMutex::acquire_in_kernel(sync::Deadline deadline, const sync::SyncObject& object) {
+AcquireResult RobustMutex::acquire_in_kernel(sync::Deadline deadline,
+                                             const sync::SyncObject& object) {
   if (deadline.is_forever()) {
     return took_ownership(pthread_mutex_lock(&mutex_), "pthread_mutex_lock", object);
   }
@@ -101,9 +102,10 @@ void RobustMutex::release(std::string_view operation, const sync::SyncObject& ob
       throw NotOwner(fmt::format("{}: {} is not held by anyone", operation, describe(object)));
     }
     const CallerIdentity& caller = current_caller();
-    throw NotOwner(fmt::format("{}: {} is held by process {} thread {}, not by the caller "
-                               "(process {} thread {})",
-                               operation, describe(object), holder.pid, holder.tid, caller.pid, caller.tid));
+    throw NotOwner(
+        fmt::format("{}: {} is held by process {} thread {}, not by the caller "
+                    "(process {} thread {})",
+                    operation, describe(object), holder.pid, holder.tid, caller.pid, caller.tid));
   }
   owner_token_.store(0, std::memory_order_relaxed);
   owner_tid_.store(0, std::memory_order_relaxed);

@@ -10,12 +10,12 @@
 // pthread_mutex_clocklock.
 #pragma once
 
-#include <pthread.h>
-#include <sys/types.h>
-
 #include <atomic>
 #include <cstdint>
 #include <string_view>
+
+#include <pthread.h>
+#include <sys/types.h>
 
 #include "primitives/sync_hooks.h"
 
@@ -56,7 +56,8 @@ class RobustMutex {
 
  private:
   AcquireResult acquire_in_kernel(sync::Deadline deadline, const sync::SyncObject& object);
-  AcquireResult took_ownership(int pthread_result, std::string_view call, const sync::SyncObject& object);
+  AcquireResult took_ownership(int pthread_result, std::string_view call,
+                               const sync::SyncObject& object);
 
   pthread_mutex_t mutex_;
   void record_owner() noexcept;

@@ -33,12 +33,15 @@ TEST(SystemError, CheckCallThrowsWithTheCurrentErrno) {
   }
 }
 
-TEST(SystemError, CheckCallPassesResultsThrough) { EXPECT_EQ(check_call(3, "dup"), 3); }
+TEST(SystemError, CheckCallPassesResultsThrough) {
+  EXPECT_EQ(check_call(3, "dup"), 3);
+}
 
 TEST(OwnerDied, MessageSaysTheCallerHoldsTheLock) {
   const OwnerDied error("Lock@0x10", 4242);
   EXPECT_EQ(error.dead_owner_pid(), 4242);
-  EXPECT_NE(std::string(error.what()).find("(process 4242) died"), std::string::npos) << error.what();
+  EXPECT_NE(std::string(error.what()).find("(process 4242) died"), std::string::npos)
+      << error.what();
   EXPECT_NE(std::string(error.what()).find("the caller now holds the lock"), std::string::npos);
 }
 

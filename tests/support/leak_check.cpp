@@ -49,7 +49,9 @@ pid_t shm_entry_creator(const std::string& name) {
   return pid;
 }
 
-bool process_exists(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+bool process_exists(pid_t pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
 
 std::set<std::string> list_shm_entries() {
   std::set<std::string> entries;
@@ -63,7 +65,9 @@ std::set<std::string> list_shm_entries() {
 
 }  // namespace
 
-ResourceSnapshot take_snapshot() { return {list_open_fds(), list_shm_entries()}; }
+ResourceSnapshot take_snapshot() {
+  return {list_open_fds(), list_shm_entries()};
+}
 
 std::vector<pid_t> child_processes() {
   std::vector<pid_t> children;
@@ -117,7 +121,9 @@ void kill_leftover_children() {
   }
 }
 
-void LeakCheckListener::OnTestStart(const ::testing::TestInfo&) { before_ = take_snapshot(); }
+void LeakCheckListener::OnTestStart(const ::testing::TestInfo&) {
+  before_ = take_snapshot();
+}
 
 void LeakCheckListener::OnTestEnd(const ::testing::TestInfo& test) {
   const std::vector<std::string> leaks = leaks_since(before_);

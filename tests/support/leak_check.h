@@ -6,11 +6,11 @@
 // LeakCheckListener, which snapshots before each test and compares after it.
 #pragma once
 
-#include <sys/types.h>
-
 #include <set>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include <gtest/gtest.h>
 
