@@ -206,6 +206,7 @@ TEST(Lock, MutualExclusionAcrossProcessesAndThreads) {
   for (int i = 0; i < kProcesses; ++i) {
     workers.emplace_back([&] {
       std::vector<std::thread> threads;
+      threads.reserve(kThreads);
       for (int t = 0; t < kThreads; ++t) threads.emplace_back(work);
       for (auto& thread : threads) thread.join();
     });
@@ -329,7 +330,7 @@ TEST(LockScenario, LockHeldForTheWholeLoopGivesOneBlockPerProcess) {
     ASSERT_EQ(line, fmt::format("{} line {}", id, next_index[id - 'A']++)) << "whole and in order";
     writers += id;
   }
-  ASSERT_EQ(writers.size(), std::size_t{2 * kLines});
+  ASSERT_EQ(writers.size(), std::size_t{2} * kLines);
   int blocks = 1;
   for (std::size_t i = 1; i < writers.size(); ++i) blocks += writers[i] != writers[i - 1];
   EXPECT_EQ(blocks, 2) << "each process's lines form one block: " << writers;

@@ -50,8 +50,8 @@ TEST(SharedMapping, MoveTransfersOwnership) {
   SharedMapping second(std::move(first));
   EXPECT_EQ(second.data(), data);
   EXPECT_EQ(second.size(), 100u);
-  EXPECT_EQ(first.data(),
-            nullptr);  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  // NOLINTNEXTLINE(bugprone-use-after-move): the moved-from state is what is checked.
+  EXPECT_EQ(first.data(), nullptr);
   SharedMapping third(10);
   third = std::move(second);
   EXPECT_EQ(third.data(), data);

@@ -61,6 +61,8 @@ class RecordingHooks : public sync::Hooks {
   explicit RecordingHooks(EventLog& log) : log_(log) { sync::install(this); }
   RecordingHooks(const RecordingHooks&) = delete;
   RecordingHooks& operator=(const RecordingHooks&) = delete;
+  RecordingHooks(RecordingHooks&&) = delete;
+  RecordingHooks& operator=(RecordingHooks&&) = delete;
   ~RecordingHooks() override { sync::install(nullptr); }
 
   std::function<std::optional<sync::WaitResult>(const sync::SyncPoint&, sync::Deadline)>

@@ -14,6 +14,8 @@ class TempFile {
   explicit TempFile(const std::string& label);
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
+  TempFile(TempFile&&) = delete;
+  TempFile& operator=(TempFile&&) = delete;
   ~TempFile();
 
   const std::string& path() const noexcept { return path_; }
