@@ -38,11 +38,11 @@ using ActorId = std::uint16_t;
 
 /// One scheduling decision.
 struct Decision {
-  std::uint16_t choice = 0;       ///< Index into the candidates.
-  std::uint16_t candidates = 0;   ///< How many there were (at least 1).
-  ActorId chosen = 0;             ///< The actor that ran.
-  bool current_enabled = false;   ///< Candidate 0 was the actor already running: choice > 0
-                                  ///< is then a preemption.
+  std::uint16_t choice = 0;      ///< Index into the candidates.
+  std::uint16_t candidates = 0;  ///< How many there were (at least 1).
+  ActorId chosen = 0;            ///< The actor that ran.
+  bool current_enabled = false;  ///< Candidate 0 was the actor already running: choice > 0
+                                 ///< is then a preemption.
 
   bool preemption() const noexcept { return current_enabled && choice != 0; }
   friend bool operator==(const Decision&, const Decision&) = default;

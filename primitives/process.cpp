@@ -130,7 +130,7 @@ void Process::start() {
   }
   pidfd_ = detail::FileDescriptor(pidfd);
   sync::after_fork_in_parent(child);
-  sync::returned(point, child);
+  sync::returned(point, 1);  // Not the pid: histories must not depend on pids.
 }
 
 void Process::run_child() {
@@ -239,6 +239,7 @@ void Process::send_signal(std::string_view operation, int signal_number) {
   // A reaped child's pid may belong to someone else by now: never signal it.
   if (!exit_code_.has_value()) {
     check_call(::kill(pid_, signal_number), "kill", describe(point.object));
+    sync::after_signal(pid_, signal_number);
   }
   sync::returned(point, 1);
 }

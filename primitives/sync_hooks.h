@@ -119,6 +119,8 @@ class Hooks {
   virtual void after_fork_in_parent(pid_t /*child*/) {}
   /// A Process child is about to exit with `exit_code`, its target having returned or thrown.
   virtual void before_exit(int /*exit_code*/) {}
+  /// Process::terminate or kill sent `signal_number` to `child`, which may now die at any moment.
+  virtual void after_signal(pid_t /*child*/, int /*signal_number*/) {}
 };
 
 /// Installs `hooks` for this process and every process it forks afterwards (nullptr removes
@@ -184,6 +186,11 @@ inline void after_fork_in_parent(pid_t child) {
 inline void before_exit(int exit_code) {
   if (Hooks* hooks = detail::hooks()) [[unlikely]]
     hooks->before_exit(exit_code);
+}
+
+inline void after_signal(pid_t child, int signal_number) {
+  if (Hooks* hooks = detail::hooks()) [[unlikely]]
+    hooks->after_signal(child, signal_number);
 }
 
 }  // namespace ipcprop::sync

@@ -1,0 +1,180 @@
+#include "harness/controlled/controlled_execution.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "harness/controlled/collect_outcome.h"
+#include "harness/controlled/controlled_hooks.h"
+#include "harness/detail/control_block.h"
+#include "harness/supervisor/actor_group.h"
+#include "harness/supervisor/judge_ending.h"
+#include "harness/supervisor/root_actor.h"
+#include "harness/supervisor/supervisor_process.h"
+#include "primitives/errors.h"
+#include "primitives/shared_memory.h"
+
+namespace ipcprop::harness::detail {
+namespace {
+
+class Supervisor {
+ public:
+  Supervisor(ControlBlock& control, const ExecutionOptions& options)
+      : control_(control), options_(options), hooks_(control) {}
+
+  void run(std::span<const ActorProgram> programs) {
+    sync::install(&hooks_);  // Inherited by every actor.
+    control_.actor_count.store(static_cast<std::uint16_t>(programs.size()));
+    for (ActorId id = 0; id < programs.size(); ++id) {
+      control_.actors[id].state.store(ActorState::Starting);
+      const pid_t pid = group_.fork_root_actor();
+      if (pid == 0) {
+        hooks_.become_actor(id);  // Waits for its first turn.
+        run_root_actor(id, programs[id], control_.data_seed);
+      }
+      control_.actors[id].pid.store(pid);
+      control_.actors[id].state.store(ActorState::Enabled);
+    }
+    hooks_.scheduler().yield(kSupervisor, false);
+    watch_until_done();
+    group_.kill_and_clean_up();
+  }
+
+ private:
+  void watch_until_done() {
+    const auto deadline = std::chrono::steady_clock::now() + options_.wall_clock_limit;
+    std::vector<ActorId> ended;  // Processes gone, judged once we may touch the control block.
+    while (!control_.finished.load(std::memory_order_acquire)) {
+      watch_new_actors(ended);
+      const ActorId holder = control_.running.load(std::memory_order_acquire);
+      if (holder != kSupervisor && std::erase(ended, holder) != 0) {
+        judge(holder);  // It died holding the baton: nobody else runs, we take over.
+        continue;
+      }
+      while (!ended.empty() && control_.running.load(std::memory_order_acquire) == kSupervisor &&
+             !control_.finished.load(std::memory_order_acquire)) {
+        const ActorId id = ended.back();
+        ended.pop_back();
+        judge(id);
+      }
+      if (control_.finished.load(std::memory_order_acquire) || all_exited()) return;
+
+      std::vector<pollfd> watched{{control_.attention_fd, POLLIN, 0}};
+      for (const int pidfd : group_.pidfds()) watched.push_back({pidfd, POLLIN, 0});
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      const int ready = ::poll(watched.data(), watched.size(),
+                               static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+      if (ready == -1 && errno == EINTR) continue;
+      check_call(ready, "poll", "supervisor");
+      if (ready == 0) {
+        Scheduler(control_).finish(OutcomeKind::Timeout, "");
+        return;
+      }
+      if (watched[0].revents != 0) {
+        std::uint64_t count = 0;
+        check_call(::read(control_.attention_fd, &count, sizeof count), "read",
+                   "supervisor eventfd");
+      }
+      // Last to first, so that forgetting one does not shift the rest.
+      for (std::size_t index = watched.size() - 1; index > 0; --index) {
+        if (watched[index].revents == 0) continue;
+        const pid_t pid = group_.pids()[index - 1];
+        group_.forget(index - 1);
+        if (const auto id = actor_of(pid)) ended.push_back(*id);
+      }
+    }
+  }
+
+  std::optional<ActorId> actor_of(pid_t pid) const {
+    const std::uint16_t count = control_.actor_count.load(std::memory_order_acquire);
+    for (ActorId id = 0; id < count; ++id) {
+      if (control_.actors[id].pid.load(std::memory_order_relaxed) == pid) return id;
+    }
+    return std::nullopt;
+  }
+
+  void watch_new_actors(std::vector<ActorId>& ended) {
+    const std::uint16_t count = control_.actor_count.load(std::memory_order_acquire);
+    for (ActorId id = 0; id < count; ++id) {
+      const pid_t pid = control_.actors[id].pid.load(std::memory_order_relaxed);
+      if (pid != 0 && !group_.watched(pid) && !group_.watch(pid)) ended.push_back(id);
+    }
+  }
+
+  bool all_exited() const {
+    const std::uint16_t count = control_.actor_count.load(std::memory_order_acquire);
+    for (ActorId id = 0; id < count; ++id) {
+      if (control_.actors[id].state.load(std::memory_order_acquire) != ActorState::Exited) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// Called only while no actor runs. Decides whether the actor's end is a crash, and if not,
+  /// marks it exited, releases whoever joins it, and schedules the next actor.
+  void judge(ActorId id) {
+    ActorSlot& slot = control_.actors[id];
+    Scheduler scheduler(control_);
+    if (auto crash = detail::judge_ending(slot, id, ActorGroup::ending_of(slot.pid.load()))) {
+      scheduler.finish(OutcomeKind::Crash, *crash);
+      return;
+    }
+    slot.state.store(ActorState::Exited, std::memory_order_release);
+    const sync::SyncObject process{"Process", static_cast<std::uintptr_t>(slot.pid.load())};
+    scheduler.record(id, EventKind::Notify, {}, process, 0);
+    scheduler.notify(process);
+    if (control_.running.load(std::memory_order_acquire) == kSupervisor && !all_exited()) {
+      scheduler.yield(kSupervisor, false);
+    }
+  }
+
+  ControlBlock& control_;
+  const ExecutionOptions& options_;
+  ControlledHooks hooks_;
+  ActorGroup group_;
+};
+
+}  // namespace
+
+Outcome run_controlled(std::span<const ActorProgram> programs, Strategy& strategy,
+                       const ExecutionOptions& options, std::uint64_t data_seed) {
+  if (programs.size() > kMaxActors) {
+    throw UsageError(
+        fmt::format("run_execution: {} actors, at most {}", programs.size(), kMaxActors));
+  }
+  SharedMapping mapping(sizeof(ControlBlock) + options.history_capacity * sizeof(Event));
+  auto* control = ::new (mapping.data()) ControlBlock;
+  control->history_capacity = options.history_capacity;
+  control->strategy = &strategy;
+  control->data_seed = data_seed;
+  ipcprop::detail::FileDescriptor attention(
+      check_call(::eventfd(0, EFD_CLOEXEC), "eventfd", "supervisor attention"));
+  control->attention_fd = attention.get();
+
+  const SupervisorResult result = run_in_supervisor_process(options, [&] {
+    try {
+      Supervisor(*control, options).run(programs);
+    } catch (const std::exception& error) {
+      Scheduler(*control).finish(OutcomeKind::Error, error.what());
+    }
+  });
+  if (!result.ok) Scheduler(*control).finish(OutcomeKind::Error, result.message);
+  return collect_outcome(*control, options);
+}
+
+}  // namespace ipcprop::harness::detail

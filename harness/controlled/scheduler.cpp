@@ -1,0 +1,168 @@
+#include "harness/controlled/scheduler.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "harness/detail/futex_word.h"
+#include "primitives/errors.h"
+
+namespace ipcprop::harness::detail {
+
+void Scheduler::yield(ActorId self, bool self_enabled) {
+  const std::optional<ActorId> next = decide(self, self_enabled);
+  if (!next) {
+    // The execution is over, or an actor is dying and the supervisor must see it go first.
+    hand_baton(kSupervisor);
+    if (self == kSupervisor) return;
+    if (control_.finished.load(std::memory_order_acquire)) wait_to_be_killed();
+    wait_for_baton(self);
+    return;
+  }
+  if (*next == self) return;
+  hand_baton(*next);
+  if (self != kSupervisor) wait_for_baton(self);
+}
+
+std::optional<ActorId> Scheduler::decide(ActorId self, bool self_enabled) {
+  if (control_.finished.load(std::memory_order_acquire)) return std::nullopt;
+  const std::uint16_t count = control_.actor_count.load(std::memory_order_relaxed);
+  auto collect = [&](std::array<ActorId, kMaxActors>& candidates) {
+    std::size_t size = 0;
+    if (self_enabled) candidates[size++] = self;
+    for (ActorId id = 0; id < count; ++id) {
+      const ActorSlot& slot = control_.actors[id];
+      if (id != self && !slot.signalled &&
+          slot.state.load(std::memory_order_relaxed) == ActorState::Enabled) {
+        candidates[size++] = id;
+      }
+    }
+    return size;
+  };
+  std::array<ActorId, kMaxActors> candidates{};
+  std::size_t size = collect(candidates);
+  if (size == 0 && advance_virtual_time()) size = collect(candidates);
+  if (size == 0) {
+    // An actor that is dying may still release someone (a join on it): let the supervisor see
+    // it go before calling this a deadlock.
+    const auto first = control_.actors.begin();
+    const bool someone_dying = std::any_of(first, first + count, [](const ActorSlot& slot) {
+      const ActorState state = slot.state.load(std::memory_order_relaxed);
+      return state == ActorState::Exiting || (slot.signalled && state != ActorState::Exited);
+    });
+    const bool someone_waits = std::any_of(first, first + count, [](const ActorSlot& slot) {
+      return slot.state.load(std::memory_order_relaxed) == ActorState::Waiting;
+    });
+    if (someone_waits && !someone_dying) finish(OutcomeKind::Deadlock, "");
+    return std::nullopt;  // The supervisor takes the baton.
+  }
+  const PickContext context{std::span<const ActorId>(candidates.data(), size), self_enabled,
+                            control_.decision_count};
+  const std::optional<std::size_t> choice = control_.strategy->pick(context);
+  if (!choice) {
+    finish(OutcomeKind::Abandoned, control_.strategy->abandon_reason());
+    return std::nullopt;
+  }
+  if (*choice >= size) {
+    finish(OutcomeKind::Error, fmt::format("strategy {} chose candidate {} of {}",
+                                           control_.strategy->describe(), *choice, size));
+    return std::nullopt;
+  }
+  if (control_.decision_count == kMaxDecisions) {
+    finish(OutcomeKind::Error,
+           fmt::format("more than {} scheduling decisions in one execution", kMaxDecisions));
+    return std::nullopt;
+  }
+  const ActorId chosen = candidates[*choice];
+  control_.decisions[control_.decision_count++] = Decision{
+      static_cast<std::uint16_t>(*choice), static_cast<std::uint16_t>(size), chosen, self_enabled};
+  return chosen;
+}
+
+bool Scheduler::advance_virtual_time() {
+  const std::uint16_t count = control_.actor_count.load(std::memory_order_relaxed);
+  std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
+  for (ActorId id = 0; id < count; ++id) {
+    const ActorSlot& slot = control_.actors[id];
+    if (slot.state.load(std::memory_order_relaxed) == ActorState::Waiting && slot.has_deadline) {
+      earliest = std::min(earliest, slot.deadline_ns);
+    }
+  }
+  if (earliest == std::numeric_limits<std::int64_t>::max()) return false;
+  control_.virtual_now_ns = std::max(control_.virtual_now_ns, earliest);
+  for (ActorId id = 0; id < count; ++id) {
+    ActorSlot& slot = control_.actors[id];
+    if (slot.state.load(std::memory_order_relaxed) == ActorState::Waiting && slot.has_deadline &&
+        slot.deadline_ns <= control_.virtual_now_ns) {
+      slot.wake_result = sync::WaitResult::TimedOut;
+      slot.state.store(ActorState::Enabled, std::memory_order_relaxed);
+    }
+  }
+  return true;
+}
+
+void Scheduler::record(ActorId actor, EventKind kind, std::string_view operation,
+                       const sync::SyncObject& object, std::int64_t value) {
+  const std::uint32_t size = control_.history_size.load(std::memory_order_relaxed);
+  if (size == control_.history_capacity) {
+    finish(OutcomeKind::Error,
+           fmt::format("the history is full ({} events); raise ExecutionOptions::history_capacity",
+                       control_.history_capacity));
+    return;
+  }
+  control_.history()[size] = Event{control_.decision_count, actor, kind, operation, object, value};
+  control_.history_size.store(size + 1, std::memory_order_relaxed);
+}
+
+void Scheduler::notify(const sync::SyncObject& object) {
+  const std::uint16_t count = control_.actor_count.load(std::memory_order_relaxed);
+  for (ActorId id = 0; id < count; ++id) {
+    ActorSlot& slot = control_.actors[id];
+    if (slot.state.load(std::memory_order_relaxed) == ActorState::Waiting &&
+        slot.waiting_on == object) {
+      slot.wake_result = sync::WaitResult::Notified;
+      slot.state.store(ActorState::Enabled, std::memory_order_relaxed);
+    }
+  }
+}
+
+void Scheduler::finish(OutcomeKind kind, std::string_view message) {
+  bool expected = false;
+  if (control_.finished.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+    control_.outcome = kind;
+    const std::size_t length = std::min(message.size(), control_.outcome_message.size() - 1);
+    std::memcpy(control_.outcome_message.data(), message.data(), length);
+    control_.outcome_message[length] = '\0';
+  }
+}
+
+void Scheduler::hand_baton(ActorId to) {
+  control_.running.store(to, std::memory_order_release);
+  if (to == kSupervisor) {
+    const std::uint64_t one = 1;
+    if (::write(control_.attention_fd, &one, sizeof one) != sizeof one) {
+      throw_system_error("write", "supervisor eventfd");
+    }
+    return;
+  }
+  ActorSlot& slot = control_.actors[to];
+  slot.baton.store(1, std::memory_order_release);
+  futex_wake_all(slot.baton);
+}
+
+void Scheduler::wait_for_baton(ActorId self) {
+  ActorSlot& slot = control_.actors[self];
+  while (slot.baton.exchange(0, std::memory_order_acquire) == 0) futex_wait(slot.baton, 0);
+}
+
+void Scheduler::wait_to_be_killed() {
+  for (;;) ::pause();
+}
+
+}  // namespace ipcprop::harness::detail

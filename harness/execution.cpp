@@ -1,0 +1,68 @@
+#include "harness/execution.h"
+
+#include "harness/controlled/controlled_execution.h"
+#include "harness/stress/stress_execution.h"
+#include "primitives/errors.h"
+
+namespace ipcprop::harness {
+namespace {
+
+/// SplitMix64 (Steele, Lea, Flood 2014): tiny state, good enough for test data.
+std::uint64_t split_mix(std::uint64_t& state) noexcept {
+  std::uint64_t value = (state += 0x9e3779b97f4a7c15ULL);
+  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
+  return value ^ (value >> 31);
+}
+
+}  // namespace
+
+ActorContext::ActorContext(ActorId id, std::uint64_t data_seed) noexcept
+    : id_(id), state_(data_seed ^ (0x6a09e667f3bcc909ULL * (id + 1ULL))) {}
+
+std::uint64_t ActorContext::random() noexcept {
+  return split_mix(state_);
+}
+
+std::string_view to_string(OutcomeKind kind) noexcept {
+  switch (kind) {
+    case OutcomeKind::Passed:
+      return "passed";
+    case OutcomeKind::Deadlock:
+      return "deadlock";
+    case OutcomeKind::Crash:
+      return "crash";
+    case OutcomeKind::Timeout:
+      return "timeout";
+    case OutcomeKind::Abandoned:
+      return "abandoned";
+    case OutcomeKind::Error:
+      return "error";
+  }
+  return "?";
+}
+
+Outcome run_execution(std::span<const ActorProgram> programs, Strategy& strategy,
+                      const ExecutionOptions& options) {
+  if (programs.empty()) throw UsageError("run_execution: no actor programs");
+  if (!strategy.begin_execution()) {
+    Outcome outcome;
+    outcome.kind = OutcomeKind::Abandoned;
+    outcome.message = "abandoned: " + strategy.describe() + " has no more executions to run";
+    return outcome;
+  }
+  const std::uint64_t data_seed = strategy.next_random();
+  Outcome outcome;
+  try {
+    outcome = options.mode == Mode::Controlled
+                  ? detail::run_controlled(programs, strategy, options, data_seed)
+                  : detail::run_stress(programs, options, data_seed);
+  } catch (const SystemError& error) {
+    outcome.kind = OutcomeKind::Error;
+    outcome.message = std::string("harness error: ") + error.what();
+  }
+  strategy.end_execution(outcome.decisions);
+  return outcome;
+}
+
+}  // namespace ipcprop::harness

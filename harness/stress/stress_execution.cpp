@@ -1,0 +1,129 @@
+#include "harness/stress/stress_execution.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <new>
+#include <vector>
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "harness/controlled/collect_outcome.h"
+#include "harness/controlled/scheduler.h"
+#include "harness/stress/stress_hooks.h"
+#include "harness/supervisor/actor_group.h"
+#include "harness/supervisor/judge_ending.h"
+#include "harness/supervisor/root_actor.h"
+#include "harness/supervisor/supervisor_process.h"
+#include "primitives/errors.h"
+#include "primitives/shared_memory.h"
+
+namespace ipcprop::harness::detail {
+namespace {
+
+/// Starts the root actors, which run at once, and watches until all have ended, one crashes,
+/// or the watchdog fires.
+void supervise(ControlBlock& control, std::span<const ActorProgram> programs,
+               const ExecutionOptions& options) {
+  StressHooks hooks(control, options);
+  sync::install(&hooks);
+  ActorGroup group;
+  Scheduler recorder(control);  // Only its finish(): no baton in stress mode.
+  control.actor_count.store(static_cast<std::uint16_t>(programs.size()));
+  for (ActorId id = 0; id < programs.size(); ++id) {
+    control.actors[id].state.store(ActorState::Enabled);
+    const pid_t pid = group.fork_root_actor();
+    if (pid == 0) {
+      hooks.become_actor(id);
+      run_root_actor(id, programs[id], control.data_seed);
+    }
+    control.actors[id].pid.store(pid);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + options.wall_clock_limit;
+  std::size_t ended = 0;
+  while (!control.finished.load()) {
+    const std::size_t count = std::min<std::size_t>(control.actor_count.load(), kMaxActors);
+    for (ActorId id = 0; id < count; ++id) {
+      const pid_t pid = control.actors[id].pid.load();
+      if (pid != 0 && !group.watched(pid) && !group.watch(pid)) {
+        if (auto crash = judge_ending(control.actors[id], id, ActorGroup::ending_of(pid))) {
+          recorder.finish(OutcomeKind::Crash, *crash);
+        }
+        ++ended;
+      }
+    }
+    if (control.actor_count.load() > kMaxActors) {
+      recorder.finish(OutcomeKind::Error,
+                      fmt::format("more than {} actors in one execution", kMaxActors));
+    }
+    if (control.finished.load() || (ended == count && group.pidfds().empty())) break;
+    std::vector<pollfd> watched;
+    for (const int pidfd : group.pidfds()) watched.push_back({pidfd, POLLIN, 0});
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    // Short polls: a process started by an actor is watched within a millisecond.
+    const int ready = ::poll(watched.data(), watched.size(),
+                             static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1)));
+    if (ready == -1 && errno == EINTR) continue;
+    check_call(ready, "poll", "stress supervisor");
+    if (ready == 0 && std::chrono::steady_clock::now() >= deadline) {
+      recorder.finish(OutcomeKind::Timeout, "");
+      break;
+    }
+    for (std::size_t index = watched.size(); index-- > 0;) {
+      if (watched[index].revents == 0) continue;
+      const pid_t pid = group.pids()[index];
+      group.forget(index);
+      ++ended;
+      for (ActorId id = 0; id < count; ++id) {
+        if (control.actors[id].pid.load() != pid) continue;
+        if (auto crash = judge_ending(control.actors[id], id, ActorGroup::ending_of(pid))) {
+          recorder.finish(OutcomeKind::Crash, *crash);
+        }
+        control.actors[id].state.store(ActorState::Exited);
+      }
+    }
+  }
+  if (!control.finished.load() && control.history_size.load() > control.history_capacity) {
+    recorder.finish(OutcomeKind::Error, fmt::format("the history is full ({} events); raise "
+                                                    "ExecutionOptions::history_capacity",
+                                                    control.history_capacity));
+  }
+  group.kill_and_clean_up();
+}
+
+}  // namespace
+
+Outcome run_stress(std::span<const ActorProgram> programs, const ExecutionOptions& options,
+                   std::uint64_t data_seed) {
+  if (programs.size() > kMaxActors) {
+    throw UsageError(
+        fmt::format("run_execution: {} actors, at most {}", programs.size(), kMaxActors));
+  }
+  SharedMapping mapping(sizeof(ControlBlock) + options.history_capacity * sizeof(Event));
+  auto* control = ::new (mapping.data()) ControlBlock;
+  control->history_capacity = options.history_capacity;
+  control->data_seed = data_seed;
+  const SupervisorResult result = run_in_supervisor_process(options, [&] {
+    try {
+      supervise(*control, programs, options);
+    } catch (const std::exception& error) {
+      Scheduler(*control).finish(OutcomeKind::Error, error.what());
+    }
+  });
+  if (!result.ok) Scheduler(*control).finish(OutcomeKind::Error, result.message);
+  Outcome outcome = collect_outcome(*control, options);
+  outcome.mode = Mode::Stress;
+  outcome.replay_is_exact = false;
+  if (!outcome.passed()) {
+    outcome.message +=
+        "\n(stress mode: replay is probabilistic; under real scheduling a rerun reproduces this "
+        "only with some probability)";
+  }
+  return outcome;
+}
+
+}  // namespace ipcprop::harness::detail

@@ -1,0 +1,231 @@
+#include "harness/execution.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "primitives/lock.h"
+#include "primitives/process.h"
+#include "primitives/shared_memory.h"
+
+namespace ipcprop::harness {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A small seeded strategy for these tests: a uniformly random candidate at every step.
+class CoinStrategy final : public Strategy {
+ public:
+  explicit CoinStrategy(std::uint64_t seed) : state_(seed) {}
+  bool begin_execution() override { return true; }
+  std::optional<std::size_t> pick(const PickContext& context) override {
+    return next() % context.candidates.size();
+  }
+  std::uint64_t next_random() override { return next(); }
+  std::string describe() const override { return "coin"; }
+
+ private:
+  std::uint64_t next() {
+    std::uint64_t value = (state_ += 0x9e3779b97f4a7c15ULL);
+    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
+    return value ^ (value >> 31);
+  }
+  std::uint64_t state_;
+};
+
+Outcome run(const std::vector<ActorProgram>& programs, std::uint64_t seed = 1,
+            ExecutionOptions options = {}) {
+  auto strategy = make_strategy<CoinStrategy>(seed);
+  return run_execution(programs, *strategy, options);
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Execution, LockProgramPassesAndRecordsEveryOperation) {
+  Lock lock;
+  SharedObject<long> counter(0);
+  const auto worker = [&](ActorContext&) {
+    for (int i = 0; i < 3; ++i) {
+      lock.acquire();
+      const long seen = *counter;
+      lock.release();  // A sync point inside would expose a lost update; here it is protected.
+      lock.acquire();
+      *counter = seen + 1;
+      lock.release();
+    }
+  };
+  const Outcome outcome = run({worker, worker});
+  ASSERT_TRUE(outcome.passed()) << outcome.message;
+  EXPECT_FALSE(outcome.decisions.empty());
+  int acquires = 0;
+  for (const Event& event : outcome.history.events()) {
+    if (event.kind == EventKind::Invoke && event.operation == "Lock::acquire") ++acquires;
+  }
+  EXPECT_EQ(acquires, 12);
+}
+
+TEST(Execution, SameSeedGivesTheSameHistoryDifferentSeedsDiffer) {
+  Lock lock;
+  const auto worker = [&](ActorContext&) {
+    for (int i = 0; i < 4; ++i) {
+      lock.acquire();
+      lock.release();
+    }
+  };
+  std::set<std::uint64_t> same_seed;
+  for (int run_index = 0; run_index < 20; ++run_index) {
+    same_seed.insert(run({worker, worker, worker}, 42).history.hash());
+  }
+  EXPECT_EQ(same_seed.size(), 1u);
+  std::set<std::uint64_t> seeds;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    seeds.insert(run({worker, worker, worker}, seed).history.hash());
+  }
+  EXPECT_GT(seeds.size(), 5u) << "different seeds give different interleavings";
+}
+
+TEST(Execution, JoiningAChildThatWaitsOnItsParentIsADeadlock) {
+  Lock lock;
+  const auto parent = [&](ActorContext&) {
+    lock.acquire();
+    Process child([&] { lock.acquire(); });
+    child.start();
+    child.join();  // The child waits for the lock we hold: nobody can move.
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome outcome = run({parent});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "found at once, not by timeout";
+  ASSERT_EQ(outcome.kind, OutcomeKind::Deadlock) << outcome.message;
+  EXPECT_TRUE(
+      contains(outcome.message, "actor 0 waits forever in Process::join on Process of actor 1"))
+      << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "actor 1 waits forever in Lock::acquire on Lock#1"))
+      << outcome.message;
+}
+
+TEST(Execution, AnHourLongTimeoutRunsOnVirtualTime) {
+  Lock lock;
+  const auto holder = [&](ActorContext&) {
+    lock.acquire();
+    Process child([&] { return lock.acquire(1h) ? 1 : 0; });
+    child.start();
+    child.join();
+    if (child.exitcode() != 0) throw std::runtime_error("the child got a lock we hold");
+    lock.release();
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome outcome = run({holder});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  ASSERT_TRUE(outcome.passed()) << outcome.message;
+}
+
+TEST(Execution, SegfaultingActorIsACrashNamingActorAndSignal) {
+  Lock lock;
+  const auto victim = [&](ActorContext&) {
+    lock.acquire();
+    std::raise(SIGSEGV);
+  };
+  const auto bystander = [&](ActorContext&) {
+    lock.acquire();
+    lock.release();
+  };
+  const Outcome outcome = run({bystander, victim});
+  ASSERT_EQ(outcome.kind, OutcomeKind::Crash) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "actor 1 was killed by signal 11 (SIGSEGV)"))
+      << outcome.message;
+}
+
+TEST(Execution, EscapingExceptionIsACrashWithExitCodeOne) {
+  const Outcome outcome = run({[](ActorContext&) { throw std::runtime_error("boom"); }});
+  ASSERT_EQ(outcome.kind, OutcomeKind::Crash) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "exit code 1")) << outcome.message;
+}
+
+TEST(Execution, SpinningActorIsCaughtByTheWatchdogWithItsLastSyncPoint) {
+  Lock lock;
+  const auto spinner = [&](ActorContext&) {
+    lock.acquire();
+    lock.release();
+    std::atomic<unsigned> spins{0};
+    for (;;) spins.fetch_add(1, std::memory_order_relaxed);
+  };
+  ExecutionOptions options;
+  options.wall_clock_limit = 300ms;
+  const Outcome outcome = run({spinner}, 1, options);
+  ASSERT_EQ(outcome.kind, OutcomeKind::Timeout) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "actor 0 holds the baton")) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "last at Lock::release on Lock#1")) << outcome.message;
+}
+
+TEST(Execution, ProcessesStartedByActorsBecomeActors) {
+  // S1 under the harness: 3 splits give 8 processes, all actors of the execution.
+  std::function<void(int)> split = [&](int first) {
+    std::vector<Process> children;
+    for (int level = first; level < 3; ++level) {
+      children.emplace_back([&split, level] { split(level + 1); });
+      children.back().start();
+    }
+    for (Process& child : children) child.join();
+  };
+  const Outcome outcome = run({[&](ActorContext&) { split(0); }});
+  ASSERT_TRUE(outcome.passed()) << outcome.message;
+  EXPECT_EQ(outcome.exit_codes.size(), 8u);
+}
+
+TEST(Execution, TerminatedChildIsAnOrdinaryEndNotACrash) {
+  const auto parent = [](ActorContext&) {
+    Lock never_released;
+    never_released.acquire();
+    Process child([&] { never_released.acquire(); });
+    child.start();
+    child.terminate();
+    child.join();
+    if (child.exitcode() != -SIGTERM) throw std::runtime_error("wrong exit code");
+  };
+  const Outcome outcome = run({parent});
+  ASSERT_TRUE(outcome.passed()) << outcome.message;
+}
+
+TEST(Execution, StressModeRunsAndSaysReplayIsProbabilistic) {
+  Lock lock;
+  SharedObject<long> counter(0);
+  const auto worker = [&](ActorContext&) {
+    for (int i = 0; i < 50; ++i) {
+      std::lock_guard guard(lock);
+      *counter += 1;
+    }
+  };
+  ExecutionOptions options;
+  options.mode = Mode::Stress;
+  const Outcome outcome = run({worker, worker, worker}, 7, options);
+  ASSERT_TRUE(outcome.passed()) << outcome.message;
+  EXPECT_FALSE(outcome.replay_is_exact);
+  EXPECT_EQ(*counter, 150);
+}
+
+TEST(Execution, StressModeWatchdogCatchesAHang) {
+  Lock lock;
+  const auto stuck = [&](ActorContext&) {
+    lock.acquire();
+    Process child([&] { lock.acquire(); });  // Blocks in the kernel for good.
+    child.start();
+    child.join();
+  };
+  ExecutionOptions options;
+  options.mode = Mode::Stress;
+  options.wall_clock_limit = 300ms;
+  const Outcome outcome = run({stuck}, 7, options);
+  ASSERT_EQ(outcome.kind, OutcomeKind::Timeout) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "probabilistic")) << outcome.message;
+}
+
+}  // namespace
+}  // namespace ipcprop::harness
