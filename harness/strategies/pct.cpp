@@ -12,6 +12,7 @@ Pct::Pct(std::uint64_t seed, std::size_t depth) : seed_(seed), depth_(depth) {
   if (depth < 1 || depth > kMaxDepth) {
     throw UsageError(fmt::format("Pct depth must be between 1 and {}; got {}", kMaxDepth, depth));
   }
+  rank_of_.fill(kMaxActors);  // No actor seen yet, even if pick() comes before begin_execution().
 }
 
 bool Pct::begin_execution() {

@@ -48,7 +48,8 @@ std::size_t preemptions(const std::string& trace) {
 /// Every interleaving of `program` with at most `bound` preemptions, by brute force.
 std::set<std::string> oracle(const StepProgram& program, std::size_t bound) {
   std::string trace;
-  for (std::size_t a = 0; a < program.actors; ++a) trace += std::string(program.steps, '0' + a);
+  for (std::size_t a = 0; a < program.actors; ++a)
+    trace += std::string(program.steps, static_cast<char>('0' + a));
   std::set<std::string> out;
   do {
     if (preemptions(trace) <= bound) out.insert(trace);

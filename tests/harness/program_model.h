@@ -25,8 +25,10 @@ inline std::vector<ActorId> canonical_candidates(const std::vector<bool>& enable
   std::vector<ActorId> candidates;
   const bool current_enabled = current && enabled[*current];
   if (current_enabled) candidates.push_back(*current);
-  for (ActorId a = 0; a < enabled.size(); ++a) {
-    if (enabled[a] && !(current_enabled && a == *current)) candidates.push_back(a);
+  for (std::size_t a = 0; a < enabled.size(); ++a) {
+    if (enabled[a] && !(current_enabled && a == *current)) {
+      candidates.push_back(static_cast<ActorId>(a));
+    }
   }
   return candidates;
 }

@@ -1,5 +1,6 @@
-// Unit tests of the scheduling strategies, driven by the synthetic programs of program_model.h:
-// no processes, except to check that a strategy in shared memory is one object across fork.
+// Unit tests of RandomWalk, ChoiceSequence and Replay, driven by the synthetic programs of
+// program_model.h: no processes, except to check that a strategy in shared memory is one object
+// across fork.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -12,7 +13,6 @@
 
 #include "harness/strategies/choice_seq.h"
 #include "harness/strategies/exhaustive.h"
-#include "harness/strategies/pct.h"
 #include "harness/strategies/random.h"
 #include "harness/strategies/replay.h"
 #include "harness/strategy.h"
@@ -74,103 +74,18 @@ TEST(RandomWalk, PicksEveryCandidateRoughlyUniformly) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pct
-
-TEST(Pct, DepthOneNeverPreempts) {
-  Pct pct(3, 1);
-  const StepProgram program{.actors = 3, .steps = 4};
-  for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(pct.begin_execution());
-    const SimulatedRun run = program.run(pct);
-    EXPECT_EQ(run.preemptions(), 0U) << run.trace();
-    EXPECT_EQ(pct.priority_changes(), 0U);
-  }
-  // With every actor present from the start, the highest-priority one runs throughout.
-  ASSERT_TRUE(pct.begin_execution());
-  EXPECT_EQ(AlwaysEnabled::switches(AlwaysEnabled{.actors = 3, .decisions = 100}.run(pct)), 0U);
-}
-
-TEST(Pct, DepthTwoMakesExactlyOnePriorityChange) {
-  Pct pct(5, 2);
-  const AlwaysEnabled program{.actors = 3, .decisions = Pct::kDefaultSteps};
-  int one_switch = 0;
-  for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(pct.begin_execution());
-    EXPECT_EQ(pct.step_estimate(), Pct::kDefaultSteps);
-    const SimulatedRun run = program.run(pct);
-    EXPECT_EQ(pct.priority_changes(), 1U);
-    // The change point is in [1, 64]: at step 1 it changes who starts, later it is one switch.
-    EXPECT_LE(AlwaysEnabled::switches(run), 1U) << run.trace();
-    one_switch += AlwaysEnabled::switches(run) == 1 ? 1 : 0;
-  }
-  EXPECT_GE(one_switch, 15) << "the change point falls on step 1 only 1 time in 64";
-}
-
-TEST(Pct, DepthThreeMakesTwoPriorityChanges) {
-  Pct pct(5, 3);
-  const AlwaysEnabled program{.actors = 3, .decisions = Pct::kDefaultSteps};
-  for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(pct.begin_execution());
-    const SimulatedRun run = program.run(pct);
-    EXPECT_EQ(pct.priority_changes(), 2U);
-    EXPECT_LE(AlwaysEnabled::switches(run), 2U) << run.trace();
-  }
-}
-
-TEST(Pct, PrioritiesAreRandomPerExecution) {
-  Pct pct(11, 1);
-  std::set<ActorId> first_runners;
-  for (int i = 0; i < 30; ++i) {
-    ASSERT_TRUE(pct.begin_execution());
-    first_runners.insert(AlwaysEnabled{.actors = 3, .decisions = 1}.run(pct).decisions[0].chosen);
-  }
-  EXPECT_EQ(first_runners.size(), 3U);
-}
-
-TEST(Pct, SameSeedSameExecutionsDifferentSeedDifferent) {
-  Pct first(9, 3), second(9, 3), other(10, 3);
-  const StepProgram program{.actors = 3, .steps = 5};
-  const std::vector<std::string> runs = traces(first, program, 8);
-  EXPECT_EQ(runs, traces(second, program, 8));
-  EXPECT_NE(runs, traces(other, program, 8));
-  EXPECT_GT(std::set<std::string>(runs.begin(), runs.end()).size(), 1U);
-}
-
-TEST(Pct, StepEstimateIsTheLongestEarlierExecution) {
-  Pct pct(1, 2);
-  ASSERT_TRUE(pct.begin_execution());
-  EXPECT_EQ(pct.step_estimate(), Pct::kDefaultSteps);
-  StepProgram{.actors = 2, .steps = 5}.run(pct);
-  ASSERT_TRUE(pct.begin_execution());
-  EXPECT_EQ(pct.step_estimate(), 10U);
-  StepProgram{.actors = 2, .steps = 3}.run(pct);
-  ASSERT_TRUE(pct.begin_execution());
-  EXPECT_EQ(pct.step_estimate(), 10U);
-}
-
-TEST(Pct, RejectsBadDepthAndAbandonsOnTooLargeActorIds) {
-  EXPECT_THROW(Pct(1, 0), UsageError);
-  EXPECT_THROW(Pct(1, Pct::kMaxDepth + 1), UsageError);
-  Pct pct(1, 2);
-  ASSERT_TRUE(pct.begin_execution());
-  const std::array<ActorId, 2> candidates = {0, 64};
-  EXPECT_FALSE(pct.pick({candidates, false, 0}).has_value());
-  EXPECT_EQ(pct.abandon_reason(), "pct supports actor ids below 64; found actor 64");
-}
-
-// ---------------------------------------------------------------------------------------------
 // ChoiceSequence
 
 TEST(ChoiceSequence, ChoiceBelowCandidateCountIsTheIndexLargerOnesWrap) {
   // Running actor may continue: wrap over candidates 1..n-1, so a non-zero choice preempts.
   const std::vector<std::size_t> running = {0, 1, 2, 1, 2, 1};
-  for (std::uint16_t c = 0; c < running.size(); ++c) {
-    EXPECT_EQ(ChoiceSequence::map_choice(c, 3, true), running[c]) << c;
+  for (std::size_t c = 0; c < running.size(); ++c) {
+    EXPECT_EQ(ChoiceSequence::map_choice(static_cast<std::uint16_t>(c), 3, true), running[c]) << c;
   }
   // Otherwise wrap over all candidates.
   const std::vector<std::size_t> free = {0, 1, 2, 0, 1, 2};
-  for (std::uint16_t c = 0; c < free.size(); ++c) {
-    EXPECT_EQ(ChoiceSequence::map_choice(c, 3, false), free[c]) << c;
+  for (std::size_t c = 0; c < free.size(); ++c) {
+    EXPECT_EQ(ChoiceSequence::map_choice(static_cast<std::uint16_t>(c), 3, false), free[c]) << c;
   }
   EXPECT_EQ(ChoiceSequence::map_choice(5, 1, true), 0U);
   EXPECT_EQ(ChoiceSequence::map_choice(5, 1, false), 0U);
