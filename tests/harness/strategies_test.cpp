@@ -55,6 +55,12 @@ TEST(RandomWalk, DifferentSeedsAndSuccessiveExecutionsDiffer) {
   const std::vector<std::string> runs = traces(first, program, 5);
   EXPECT_NE(runs, traces(second, program, 5));
   EXPECT_EQ(std::set<std::string>(runs.begin(), runs.end()).size(), runs.size());
+  std::set<std::uint64_t> data_seeds;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(first.begin_execution());
+    data_seeds.insert(first.next_random());
+  }
+  EXPECT_EQ(data_seeds.size(), 5U) << "each execution gets its own data seed";
 }
 
 TEST(RandomWalk, PicksEveryCandidateRoughlyUniformly) {
