@@ -45,7 +45,7 @@ struct Decision {
                                  ///< is then a preemption.
 
   bool preemption() const noexcept { return current_enabled && choice != 0; }
-  friend bool operator==(const Decision&, const Decision&) = default;
+  friend auto operator<=>(const Decision&, const Decision&) = default;
 };
 
 struct PickContext {
