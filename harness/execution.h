@@ -62,8 +62,9 @@ struct ExecutionOptions {
   std::chrono::milliseconds wall_clock_limit{10'000};
   /// Events the history can hold; more ends the execution with outcome Error.
   std::uint32_t history_capacity = 4096;
-  /// Pin the execution's processes to one CPU (the one the caller runs on): hand-offs between
-  /// processes on one CPU cost about 2 µs, across CPUs about 60 µs.
+  /// Controlled mode: pin the execution's processes to one CPU (the one the caller runs on):
+  /// hand-offs between processes on one CPU cost about 2 µs, across CPUs about 60 µs. Stress
+  /// executions are never pinned.
   bool pin_to_one_cpu = true;
   /// Stress mode: the probability that a sync point yields, and that it sleeps (up to 50 µs).
   double stress_yield_probability = 0.3;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -60,23 +61,27 @@ void supervise(ControlBlock& control, std::span<const ActorProgram> programs,
                       fmt::format("more than {} actors in one execution", kMaxActors));
     }
     if (control.finished.load() || (ended == count && group.pidfds().empty())) break;
-    std::vector<pollfd> watched;
+    std::vector<pollfd> watched{{control.attention_fd, POLLIN, 0}};
     for (const int pidfd : group.pidfds()) watched.push_back({pidfd, POLLIN, 0});
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    // Short polls: a process started by an actor is watched within a millisecond.
     const int ready = ::poll(watched.data(), watched.size(),
-                             static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1)));
+                             static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
     if (ready == -1 && errno == EINTR) continue;
     check_call(ready, "poll", "stress supervisor");
-    if (ready == 0 && std::chrono::steady_clock::now() >= deadline) {
+    if (ready == 0) {
       recorder.finish(OutcomeKind::Timeout, "");
       break;
     }
-    for (std::size_t index = watched.size(); index-- > 0;) {
+    if (watched[0].revents != 0) {
+      std::uint64_t spawned = 0;
+      check_call(::read(control.attention_fd, &spawned, sizeof spawned), "read",
+                 "supervisor eventfd");
+    }
+    for (std::size_t index = watched.size() - 1; index > 0; --index) {
       if (watched[index].revents == 0) continue;
-      const pid_t pid = group.pids()[index];
-      group.forget(index);
+      const pid_t pid = group.pids()[index - 1];
+      group.forget(index - 1);
       ++ended;
       for (ActorId id = 0; id < count; ++id) {
         if (control.actors[id].pid.load() != pid) continue;
@@ -107,6 +112,9 @@ Outcome run_stress(std::span<const ActorProgram> programs, const ExecutionOption
   auto* control = ::new (mapping.data()) ControlBlock;
   control->history_capacity = options.history_capacity;
   control->data_seed = data_seed;
+  ipcprop::detail::FileDescriptor attention(
+      check_call(::eventfd(0, EFD_CLOEXEC), "eventfd", "supervisor attention"));
+  control->attention_fd = attention.get();
   const SupervisorResult result = run_in_supervisor_process(options, [&] {
     try {
       supervise(*control, programs, options);

@@ -6,6 +6,8 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "primitives/errors.h"
+
 namespace ipcprop::harness::detail {
 
 void StressHooks::become_actor(ActorId self) noexcept {
@@ -71,6 +73,11 @@ void StressHooks::before_fork() {
 void StressHooks::after_fork_in_parent(pid_t child) {
   control_.actors[child_being_started_].pid.store(child, std::memory_order_relaxed);
   record(EventKind::Spawn, {}, {}, child_being_started_);
+  // Wake the supervisor so that it watches the new process from now on.
+  const std::uint64_t one = 1;
+  if (::write(control_.attention_fd, &one, sizeof one) != sizeof one) {
+    throw_system_error("write", "supervisor eventfd");
+  }
 }
 
 void StressHooks::before_exit(int exit_code) {

@@ -38,7 +38,8 @@ SupervisorResult run_in_supervisor_process(const ExecutionOptions& options,
     int exit_code = 0;
     try {
       check_call(::prctl(PR_SET_CHILD_SUBREAPER, 1), "prctl(PR_SET_CHILD_SUBREAPER)");
-      if (options.pin_to_one_cpu) pin_to_current_cpu();
+      // Stress mode wants real parallelism: only controlled executions are pinned.
+      if (options.pin_to_one_cpu && options.mode == Mode::Controlled) pin_to_current_cpu();
       body();
     } catch (const std::exception& error) {
       std::fprintf(stderr, "ipcprop supervisor: %s\n", error.what());
