@@ -1,27 +1,16 @@
 #include "harness/execution.h"
 
 #include "harness/controlled/controlled_execution.h"
+#include "harness/detail/split_mix.h"
 #include "harness/stress/stress_execution.h"
 #include "primitives/errors.h"
 
 namespace ipcprop::harness {
-namespace {
-
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny state, good enough for test data.
-std::uint64_t split_mix(std::uint64_t& state) noexcept {
-  std::uint64_t value = (state += 0x9e3779b97f4a7c15ULL);
-  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
-  return value ^ (value >> 31);
-}
-
-}  // namespace
-
 ActorContext::ActorContext(ActorId id, std::uint64_t data_seed) noexcept
-    : id_(id), state_(data_seed ^ (0x6a09e667f3bcc909ULL * (id + 1ULL))) {}
+    : id_(id), generator_(detail::derive_seed(data_seed, id)) {}
 
 std::uint64_t ActorContext::random() noexcept {
-  return split_mix(state_);
+  return generator_.next();
 }
 
 std::string_view to_string(OutcomeKind kind) noexcept {

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/detail/split_mix.h"
 #include "harness/history.h"
 #include "harness/strategy.h"
 
@@ -49,7 +50,7 @@ class ActorContext {
 
  private:
   ActorId id_;
-  std::uint64_t state_;
+  detail::SplitMix64 generator_;
 };
 
 using ActorProgram = std::function<void(ActorContext&)>;

@@ -38,7 +38,8 @@ std::optional<ActorId> Scheduler::decide(ActorId self, bool self_enabled) {
     if (self_enabled) candidates[size++] = self;
     for (ActorId id = 0; id < count; ++id) {
       const ActorSlot& slot = control_.actors[id];
-      if (id != self && !slot.signalled &&
+      // Self is candidate 0 when it may go on; after a wait, virtual time may have enabled it.
+      if ((id != self || !self_enabled) && !slot.signalled &&
           slot.state.load(std::memory_order_relaxed) == ActorState::Enabled) {
         candidates[size++] = id;
       }

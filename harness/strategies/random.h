@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "harness/strategies/detail/split_mix.h"
+#include "harness/detail/split_mix.h"
 #include "harness/strategy.h"
 
 namespace ipcprop::harness {

@@ -12,22 +12,15 @@ namespace ipcprop::harness::detail {
 
 void StressHooks::become_actor(ActorId self) noexcept {
   self_ = self;
-  random_state_ = control_.data_seed ^ (0x9e3779b97f4a7c15ULL * (self + 1ULL));
+  // A stream of its own per actor, distinct from the actors' data (ActorContext).
+  noise_ = SplitMix64(derive_seed(~control_.data_seed, self));
   control_.actors[self].pid.store(::getpid(), std::memory_order_relaxed);
 }
 
-std::uint64_t StressHooks::next_random() noexcept {
-  // SplitMix64: a private stream per actor, seeded from the execution's data seed.
-  std::uint64_t value = (random_state_ += 0x9e3779b97f4a7c15ULL);
-  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
-  return value ^ (value >> 31);
-}
-
 void StressHooks::add_noise() {
-  const double coin = static_cast<double>(next_random() >> 11) * 0x1.0p-53;
+  const double coin = static_cast<double>(noise_.next() >> 11) * 0x1.0p-53;
   if (coin < options_.stress_sleep_probability) {
-    std::this_thread::sleep_for(std::chrono::microseconds(next_random() % 50));
+    std::this_thread::sleep_for(std::chrono::microseconds(noise_.next() % 50));
   } else if (coin < options_.stress_sleep_probability + options_.stress_yield_probability) {
     ::sched_yield();
   }

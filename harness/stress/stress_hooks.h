@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "harness/detail/control_block.h"
+#include "harness/detail/split_mix.h"
 #include "primitives/sync_hooks.h"
 
 namespace ipcprop::harness::detail {
@@ -37,13 +38,12 @@ class StressHooks final : public sync::Hooks {
   void record(EventKind kind, std::string_view operation, const sync::SyncObject& object,
               std::int64_t value);
   void add_noise();
-  std::uint64_t next_random() noexcept;
 
   ControlBlock& control_;
   const ExecutionOptions& options_;
   ActorId self_ = kSupervisor;
   ActorId child_being_started_ = kSupervisor;
-  std::uint64_t random_state_ = 0;
+  SplitMix64 noise_;
 };
 
 }  // namespace ipcprop::harness::detail

@@ -1,4 +1,4 @@
-// ipcprop — harness/strategies/detail/split_mix.h
+// ipcprop — harness/detail/split_mix.h
 //
 // SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA
 // 2014; the constants are Vigna's): a 64-bit generator whose whole state is one word, so it can
