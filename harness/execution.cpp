@@ -1,5 +1,7 @@
 #include "harness/execution.h"
 
+#include <fmt/format.h>
+
 #include "harness/controlled/controlled_execution.h"
 #include "harness/detail/split_mix.h"
 #include "harness/stress/stress_execution.h"
@@ -31,9 +33,24 @@ std::string_view to_string(OutcomeKind kind) noexcept {
   return "?";
 }
 
+const std::vector<ActorProgram>& detail::actors_checked(const std::vector<ActorProgram>& programs) {
+  if (programs.empty()) throw UsageError("run_execution: no actor programs");
+  if (programs.size() > detail::kMaxActorsPerExecution) {
+    throw UsageError(fmt::format("run_execution: {} actor programs, at most {}", programs.size(),
+                                 detail::kMaxActorsPerExecution));
+  }
+  return programs;
+}
+
 Outcome run_execution(std::span<const ActorProgram> programs, Strategy& strategy,
                       const ExecutionOptions& options) {
-  if (programs.empty()) throw UsageError("run_execution: no actor programs");
+  const std::vector<ActorProgram> copied(programs.begin(), programs.end());
+  detail::actors_checked(copied);
+  return run_execution([&] { return copied; }, strategy, options);
+}
+
+Outcome run_execution(const ActorFactory& make_actors, Strategy& strategy,
+                      const ExecutionOptions& options) {
   if (!strategy.begin_execution()) {
     Outcome outcome;
     outcome.kind = OutcomeKind::Abandoned;
@@ -44,8 +61,8 @@ Outcome run_execution(std::span<const ActorProgram> programs, Strategy& strategy
   Outcome outcome;
   try {
     outcome = options.mode == Mode::Controlled
-                  ? detail::run_controlled(programs, strategy, options, data_seed)
-                  : detail::run_stress(programs, options, data_seed);
+                  ? detail::run_controlled(make_actors, strategy, options, data_seed)
+                  : detail::run_stress(make_actors, options, data_seed);
   } catch (const SystemError& error) {
     outcome.kind = OutcomeKind::Error;
     outcome.message = std::string("harness error: ") + error.what();

@@ -55,6 +55,11 @@ class ActorContext {
 
 using ActorProgram = std::function<void(ActorContext&)>;
 
+/// Makes the actors of one execution, and the primitives they share, afresh. It runs in the
+/// execution's supervisor process, so what it creates is gone with the execution: a lock left
+/// held by a deadlocked or crashed actor cannot leak into the next execution.
+using ActorFactory = std::function<std::vector<ActorProgram>()>;
+
 enum class Mode : std::uint8_t { Controlled, Stress };
 
 struct ExecutionOptions {
@@ -100,10 +105,23 @@ struct Outcome {
   bool passed() const noexcept { return kind == OutcomeKind::Passed; }
 };
 
-/// Runs `programs` (actor i runs programs[i]) once. In controlled mode `strategy` decides every
-/// step; it must live in shared memory (make_strategy). In stress mode it only supplies the data
-/// seed and the noise. Harness failures come back as outcome Error, never as exceptions.
+/// Runs the actors that `make_actors` returns (actor i runs element i) once. In controlled mode
+/// `strategy` decides every step; it must live in shared memory (make_strategy). In stress mode
+/// it only supplies the data seed. Harness failures, and a factory that throws or returns no
+/// actor or more than 64, come back as outcome Error, never as exceptions.
+Outcome run_execution(const ActorFactory& make_actors, Strategy& strategy,
+                      const ExecutionOptions& options = {});
+
+/// Runs `programs` once. Primitives they share were made by the caller and outlive the
+/// execution: if an actor may die holding one (a deadlock ends with every actor killed), make
+/// them in an ActorFactory instead. Throws UsageError for no program or more than 64.
 Outcome run_execution(std::span<const ActorProgram> programs, Strategy& strategy,
                       const ExecutionOptions& options = {});
+
+namespace detail {
+inline constexpr std::size_t kMaxActorsPerExecution = 64;
+/// Returns `programs`, or throws UsageError if there are none or too many.
+const std::vector<ActorProgram>& actors_checked(const std::vector<ActorProgram>& programs);
+}  // namespace detail
 
 }  // namespace ipcprop::harness

@@ -151,12 +151,8 @@ class Supervisor {
 
 }  // namespace
 
-Outcome run_controlled(std::span<const ActorProgram> programs, Strategy& strategy,
+Outcome run_controlled(const ActorFactory& make_actors, Strategy& strategy,
                        const ExecutionOptions& options, std::uint64_t data_seed) {
-  if (programs.size() > kMaxActors) {
-    throw UsageError(
-        fmt::format("run_execution: {} actors, at most {}", programs.size(), kMaxActors));
-  }
   SharedMapping mapping(sizeof(ControlBlock) + options.history_capacity * sizeof(Event));
   auto* control = ::new (mapping.data()) ControlBlock;
   control->history_capacity = options.history_capacity;
@@ -168,7 +164,7 @@ Outcome run_controlled(std::span<const ActorProgram> programs, Strategy& strateg
 
   const SupervisorResult result = run_in_supervisor_process(options, [&] {
     try {
-      Supervisor(*control, options).run(programs);
+      Supervisor(*control, options).run(actors_checked(make_actors()));
     } catch (const std::exception& error) {
       Scheduler(*control).finish(OutcomeKind::Error, error.what());
     }

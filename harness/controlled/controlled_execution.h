@@ -9,7 +9,7 @@
 
 namespace ipcprop::harness::detail {
 
-Outcome run_controlled(std::span<const ActorProgram> programs, Strategy& strategy,
+Outcome run_controlled(const ActorFactory& make_actors, Strategy& strategy,
                        const ExecutionOptions& options, std::uint64_t data_seed);
 
 }  // namespace ipcprop::harness::detail

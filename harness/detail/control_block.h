@@ -21,7 +21,7 @@
 
 namespace ipcprop::harness::detail {
 
-inline constexpr std::size_t kMaxActors = 64;
+inline constexpr std::size_t kMaxActors = kMaxActorsPerExecution;
 inline constexpr std::size_t kMaxDecisions = 8192;
 /// The baton's holder when no actor runs: the supervisor is deciding or waiting for an exit.
 inline constexpr ActorId kSupervisor = 0xffff;

@@ -102,12 +102,8 @@ void supervise(ControlBlock& control, std::span<const ActorProgram> programs,
 
 }  // namespace
 
-Outcome run_stress(std::span<const ActorProgram> programs, const ExecutionOptions& options,
+Outcome run_stress(const ActorFactory& make_actors, const ExecutionOptions& options,
                    std::uint64_t data_seed) {
-  if (programs.size() > kMaxActors) {
-    throw UsageError(
-        fmt::format("run_execution: {} actors, at most {}", programs.size(), kMaxActors));
-  }
   SharedMapping mapping(sizeof(ControlBlock) + options.history_capacity * sizeof(Event));
   auto* control = ::new (mapping.data()) ControlBlock;
   control->history_capacity = options.history_capacity;
@@ -117,7 +113,7 @@ Outcome run_stress(std::span<const ActorProgram> programs, const ExecutionOption
   control->attention_fd = attention.get();
   const SupervisorResult result = run_in_supervisor_process(options, [&] {
     try {
-      supervise(*control, programs, options);
+      supervise(*control, actors_checked(make_actors()), options);
     } catch (const std::exception& error) {
       Scheduler(*control).finish(OutcomeKind::Error, error.what());
     }

@@ -9,7 +9,7 @@
 
 namespace ipcprop::harness::detail {
 
-Outcome run_stress(std::span<const ActorProgram> programs, const ExecutionOptions& options,
+Outcome run_stress(const ActorFactory& make_actors, const ExecutionOptions& options,
                    std::uint64_t data_seed);
 
 }  // namespace ipcprop::harness::detail

@@ -1,15 +1,20 @@
 #include "harness/execution.h"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "harness/strategies/choice_seq.h"
 #include "harness/strategies/random.h"
+#include "primitives/errors.h"
 #include "primitives/lock.h"
 #include "primitives/process.h"
 #include "primitives/shared_memory.h"
@@ -219,6 +224,89 @@ TEST(Execution, StressModeWatchdogCatchesAHang) {
   const Outcome outcome = run({stuck}, 7, options);
   ASSERT_EQ(outcome.kind, OutcomeKind::Timeout) << outcome.message;
   EXPECT_TRUE(contains(outcome.message, "probabilistic")) << outcome.message;
+}
+
+}  // namespace
+}  // namespace ipcprop::harness
+
+namespace ipcprop::harness {
+namespace {
+
+TEST(Execution, HistoryOverflowIsAnErrorThatSaysSo) {
+  Lock lock;
+  ExecutionOptions options;
+  options.history_capacity = 10;
+  const Outcome outcome = run({[&](ActorContext&) {
+                                for (int i = 0; i < 20; ++i) {
+                                  lock.acquire();
+                                  lock.release();
+                                }
+                              }},
+                              1, options);
+  ASSERT_EQ(outcome.kind, OutcomeKind::Error) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "the history is full (10 events)")) << outcome.message;
+  EXPECT_EQ(outcome.history.events().size(), 10u) << "what was recorded is kept";
+}
+
+TEST(Execution, StressHistoryOverflowIsAnErrorToo) {
+  Lock lock;
+  ExecutionOptions options;
+  options.mode = Mode::Stress;
+  options.history_capacity = 10;
+  const Outcome outcome = run({[&](ActorContext&) {
+                                for (int i = 0; i < 20; ++i) {
+                                  lock.acquire();
+                                  lock.release();
+                                }
+                              }},
+                              1, options);
+  ASSERT_EQ(outcome.kind, OutcomeKind::Error) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "the history is full")) << outcome.message;
+}
+
+TEST(Execution, TooManyActorsOrNoneIsAUsageError) {
+  const std::vector<ActorProgram> many(65, [](ActorContext&) {});
+  auto strategy = make_strategy<RandomWalk>(1);
+  EXPECT_THROW(run_execution(many, *strategy), UsageError);
+  EXPECT_THROW(run_execution(std::vector<ActorProgram>{}, *strategy), UsageError);
+  const Outcome from_factory = run_execution([] { return std::vector<ActorProgram>{}; }, *strategy);
+  EXPECT_EQ(from_factory.kind, OutcomeKind::Error);
+  EXPECT_TRUE(contains(from_factory.message, "no actor programs")) << from_factory.message;
+}
+
+TEST(Execution, FactoryMadePrimitivesDoNotOutliveTheirExecution) {
+  // Every execution deadlocks with both locks held; fresh locks each time keep it that way.
+  const ActorFactory inversion = [] {
+    auto first = std::make_shared<Lock>();
+    auto second = std::make_shared<Lock>();
+    return std::vector<ActorProgram>{[=](ActorContext&) {
+                                       std::lock_guard a(*first);
+                                       sync::invoke({"Test::between", {"Test", 1}});
+                                       std::lock_guard b(*second);
+                                     },
+                                     [=](ActorContext&) {
+                                       std::lock_guard b(*second);
+                                       sync::invoke({"Test::between", {"Test", 2}});
+                                       std::lock_guard a(*first);
+                                     }};
+  };
+  // Schedule: actor 0 to its mid point, then actor 1 to its own: both hold one lock.
+  const std::vector<std::uint16_t> choices = {0, 0, 0, 1, 0, 0, 0};
+  for (int execution = 0; execution < 3; ++execution) {
+    auto strategy = make_strategy<ChoiceSequence>(choices);
+    const Outcome outcome = run_execution(inversion, *strategy);
+    ASSERT_EQ(outcome.kind, OutcomeKind::Deadlock) << outcome.message;
+  }
+}
+
+TEST(Execution, ActorDataDependsOnlyOnSeedAndId) {
+  SharedObject<std::array<std::uint64_t, 4>> values;
+  const auto record = [&](ActorContext& context) { (*values)[context.id()] = context.random(); };
+  run({record, record}, 3);
+  const auto first = *values;
+  run({record, record}, 3);
+  EXPECT_EQ(*values, first);
+  EXPECT_NE(first[0], first[1]) << "actors get different streams";
 }
 
 }  // namespace
