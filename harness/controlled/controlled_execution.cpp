@@ -72,28 +72,12 @@ class Supervisor {
       }
       if (control_.finished.load(std::memory_order_acquire) || all_exited()) return;
 
-      std::vector<pollfd> watched{{control_.attention_fd, POLLIN, 0}};
-      for (const int pidfd : group_.pidfds()) watched.push_back({pidfd, POLLIN, 0});
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      const int ready = ::poll(watched.data(), watched.size(),
-                               static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
-      if (ready == -1 && errno == EINTR) continue;
-      check_call(ready, "poll", "supervisor");
-      if (ready == 0) {
+      const auto gone = group_.wait_for_endings(control_.attention_fd, deadline);
+      if (!gone) {
         Scheduler(control_).finish(OutcomeKind::Timeout, "");
         return;
       }
-      if (watched[0].revents != 0) {
-        std::uint64_t count = 0;
-        check_call(::read(control_.attention_fd, &count, sizeof count), "read",
-                   "supervisor eventfd");
-      }
-      // Last to first, so that forgetting one does not shift the rest.
-      for (std::size_t index = watched.size() - 1; index > 0; --index) {
-        if (watched[index].revents == 0) continue;
-        const pid_t pid = group_.pids()[index - 1];
-        group_.forget(index - 1);
+      for (const pid_t pid : *gone) {
         if (const auto id = actor_of(pid)) ended.push_back(*id);
       }
     }

@@ -60,28 +60,13 @@ void supervise(ControlBlock& control, std::span<const ActorProgram> programs,
       recorder.finish(OutcomeKind::Error,
                       fmt::format("more than {} actors in one execution", kMaxActors));
     }
-    if (control.finished.load() || (ended == count && group.pidfds().empty())) break;
-    std::vector<pollfd> watched{{control.attention_fd, POLLIN, 0}};
-    for (const int pidfd : group.pidfds()) watched.push_back({pidfd, POLLIN, 0});
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    const int ready = ::poll(watched.data(), watched.size(),
-                             static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
-    if (ready == -1 && errno == EINTR) continue;
-    check_call(ready, "poll", "stress supervisor");
-    if (ready == 0) {
+    if (control.finished.load() || (ended == count && !group.watching())) break;
+    const auto gone = group.wait_for_endings(control.attention_fd, deadline);
+    if (!gone) {
       recorder.finish(OutcomeKind::Timeout, "");
       break;
     }
-    if (watched[0].revents != 0) {
-      std::uint64_t spawned = 0;
-      check_call(::read(control.attention_fd, &spawned, sizeof spawned), "read",
-                 "supervisor eventfd");
-    }
-    for (std::size_t index = watched.size() - 1; index > 0; --index) {
-      if (watched[index].revents == 0) continue;
-      const pid_t pid = group.pids()[index - 1];
-      group.forget(index - 1);
+    for (const pid_t pid : *gone) {
       ++ended;
       for (ActorId id = 0; id < count; ++id) {
         if (control.actors[id].pid.load() != pid) continue;

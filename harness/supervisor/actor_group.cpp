@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,10 +62,31 @@ bool ActorGroup::watched(pid_t pid) const noexcept {
   return std::find(every_pid_.begin(), every_pid_.end(), pid) != every_pid_.end();
 }
 
-void ActorGroup::forget(std::size_t index) {
-  ::close(pidfds_[index]);
-  pidfds_.erase(pidfds_.begin() + static_cast<std::ptrdiff_t>(index));
-  pids_.erase(pids_.begin() + static_cast<std::ptrdiff_t>(index));
+std::optional<std::vector<pid_t>> ActorGroup::wait_for_endings(
+    int attention_fd, std::chrono::steady_clock::time_point deadline) {
+  std::vector<pollfd> watched{{attention_fd, POLLIN, 0}};
+  for (const int pidfd : pidfds_) watched.push_back({pidfd, POLLIN, 0});
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  const int ready = ::poll(watched.data(), watched.size(),
+                           static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+  if (ready == -1 && errno == EINTR) return std::vector<pid_t>{};
+  check_call(ready, "poll", "supervisor");
+  if (ready == 0) return std::nullopt;
+  if (watched[0].revents != 0) {
+    std::uint64_t count = 0;
+    check_call(::read(attention_fd, &count, sizeof count), "read", "supervisor eventfd");
+  }
+  std::vector<pid_t> ended;
+  // Last to first, so that erasing one does not shift the rest.
+  for (std::size_t index = watched.size() - 1; index > 0; --index) {
+    if (watched[index].revents == 0) continue;
+    ended.push_back(pids_[index - 1]);
+    ::close(pidfds_[index - 1]);
+    pidfds_.erase(pidfds_.begin() + static_cast<std::ptrdiff_t>(index - 1));
+    pids_.erase(pids_.begin() + static_cast<std::ptrdiff_t>(index - 1));
+  }
+  return ended;
 }
 
 std::optional<Ending> ActorGroup::ending_of(pid_t pid) {

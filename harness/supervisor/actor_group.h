@@ -7,6 +7,7 @@
 // it and are reaped too.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,11 +45,14 @@ class ActorGroup {
   bool watch(pid_t pid);
   bool watched(pid_t pid) const noexcept;
 
-  /// The pidfds to poll, and whose they are.
-  const std::vector<int>& pidfds() const noexcept { return pidfds_; }
-  const std::vector<pid_t>& pids() const noexcept { return pids_; }
-  /// Stops watching the actor at `index` (its process has ended).
-  void forget(std::size_t index);
+  /// True while some watched process has not ended.
+  bool watching() const noexcept { return !pidfds_.empty(); }
+
+  /// Sleeps until a watched process ends, `attention_fd` (an eventfd) is written, or
+  /// `deadline` passes. Returns the pids that ended (no longer watched; possibly none), or
+  /// nullopt once the deadline has passed.
+  std::optional<std::vector<pid_t>> wait_for_endings(
+      int attention_fd, std::chrono::steady_clock::time_point deadline);
 
   /// How `pid` ended, once it has (zombie or, for a root actor, not yet reaped); nullopt if it
   /// still runs or cannot be told.
