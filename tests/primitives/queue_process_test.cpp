@@ -2,11 +2,12 @@
 // JoinableQueue.join, and processes killed with SIGKILL in the middle of queue operations.
 // No test sleeps to wait for another process: they use Handshake, join(), or wait for a child
 // to be asleep in the kernel.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
-#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -29,18 +30,47 @@ using namespace std::chrono_literals;
 /// (producer, sequence number, checksum of the three other fields, payload).
 using Message = std::tuple<std::uint32_t, std::uint32_t, std::uint64_t, std::string>;
 
+/// FNV-1a over 8-byte words (then the tail), cheap enough for sanitizer builds.
 std::uint64_t checksum(std::uint32_t producer, std::uint32_t seq, const std::string& payload) {
   std::uint64_t hash = 0xcbf29ce484222325u ^ (std::uint64_t{producer} << 32 | seq);
-  for (const char c : payload) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3u;
+  std::size_t i = 0;
+  for (; i + 8 <= payload.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, payload.data() + i, 8);
+    hash = (hash ^ word) * 0x100000001b3u;
+  }
+  for (; i < payload.size(); ++i)
+    hash = (hash ^ static_cast<unsigned char>(payload[i])) * 0x100000001b3u;
   return hash;
+}
+
+std::uint64_t splitmix(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t message_seed(std::uint64_t seed, std::uint32_t producer, std::uint32_t seq) {
+  return seed * 0x9e3779b97f4a7c15u + std::uint64_t{producer} * 1000003u + seq;
+}
+
+/// The payload size of make_message(seed, producer, seq, max_size).
+std::size_t payload_size(std::uint64_t seed, std::uint32_t producer, std::uint32_t seq,
+                         std::size_t max_size) {
+  std::uint64_t state = message_seed(seed, producer, seq);
+  return splitmix(state) % max_size;
 }
 
 /// A message whose payload size (below `max_size`) and bytes follow from its arguments.
 Message make_message(std::uint64_t seed, std::uint32_t producer, std::uint32_t seq,
                      std::size_t max_size) {
-  std::mt19937_64 random(seed * 0x9e3779b97f4a7c15u + std::uint64_t{producer} * 1000003u + seq);
-  std::string payload(random() % max_size, '\0');
-  for (char& c : payload) c = static_cast<char>(random());
+  std::uint64_t state = message_seed(seed, producer, seq);
+  std::string payload(splitmix(state) % max_size, '\0');
+  for (std::size_t i = 0; i < payload.size(); i += 8) {
+    const std::uint64_t word = splitmix(state);
+    std::memcpy(payload.data() + i, &word, std::min<std::size_t>(8, payload.size() - i));
+  }
   const std::uint64_t sum = checksum(producer, seq, payload);
   return {producer, seq, sum, std::move(payload)};
 }
@@ -118,8 +148,7 @@ TEST(QueueProcesses, ManyProducersManyConsumersLoseDuplicateOrTearNothing) {
         if (producer == kStop) return 0;
         if (producer >= kProducers || seq >= kPerProducer) return 2;
         if (!whole(message)) return 3;
-        if (payload.size() != std::get<3>(make_message(kSeed, producer, seq, 2048)).size())
-          return 4;
+        if (payload.size() != payload_size(kSeed, producer, seq, 2048)) return 4;
         if (static_cast<std::int64_t>(seq) <= last[producer]) return 5;  // Out of order.
         last[producer] = seq;
         board[producer * kPerProducer + seq].fetch_add(1);
@@ -160,9 +189,9 @@ TEST(QueueProcesses, SixteenMebibyteMessagesArriveWhole) {
   constexpr std::size_t kSize = std::size_t{16} << 20;
   auto big = [](int index) {
     std::string text(kSize, '\0');
-    std::mt19937_64 random(index);
+    std::uint64_t state = static_cast<std::uint64_t>(index);
     for (std::size_t i = 0; i < kSize; i += 8) {
-      const std::uint64_t word = random();
+      const std::uint64_t word = splitmix(state);
       std::memcpy(&text[i], &word, 8);
     }
     return text;
