@@ -64,10 +64,25 @@ void QueueString4K(benchmark::State& state) {
   transfer<std::string>(state, 4096);
 }
 
+/// The cost of a queue with the default 64 MiB ring: the mapping is reserved, never touched.
+void QueueCreate(benchmark::State& state) {
+  for (auto _ : state) {
+    Queue<int> queue;
+    benchmark::DoNotOptimize(queue.sync_object());
+  }
+}
+
+/// 16 MiB messages (std::string, through cereal) from one process to another.
+void QueueString16M(benchmark::State& state) {
+  transfer<std::string>(state, std::size_t{16} << 20);
+}
+
 BENCHMARK(QueueArray64)->UseRealTime();
 BENCHMARK(QueueArray4K)->UseRealTime();
 BENCHMARK(QueueString64)->UseRealTime();
 BENCHMARK(QueueString4K)->UseRealTime();
+BENCHMARK(QueueString16M)->UseRealTime();
+BENCHMARK(QueueCreate);
 
 }  // namespace
 }  // namespace ipcprop

@@ -76,12 +76,20 @@ void QueueCore::require_open(std::string_view operation) const {
   }
 }
 
-bool QueueCore::spin_until_changed(std::uint32_t observed) const noexcept {
-  for (int i = 0; i < kSpinReads; ++i) {
+bool QueueCore::spin_until_changed(std::uint32_t observed, sync::Deadline deadline) const {
+  for (int i = 1; i <= kSpinReads; ++i) {
     if (shared_->commit.load(std::memory_order_relaxed) != observed) return true;
+    if (i % 256 == 0 && deadline_passed(deadline)) return false;
     __builtin_ia32_pause();
   }
   return false;
+}
+
+void QueueCore::hold_lock_for_testing(const std::function<void()>& body) {
+  const sync::SyncPoint point{"QueueCore::hold_lock_for_testing", sync_object()};
+  Guard guard(*shared_, point);
+  body();
+  guard.unlock();
 }
 
 void QueueCore::commit(const QueueCounts& next) {
@@ -136,11 +144,14 @@ bool QueueCore::run(const sync::SyncPoint& point, sync::Deadline deadline, Attem
       }
       continue;
     }
-    if (spin_until_changed(observed)) continue;
+    if (spin_until_changed(observed, deadline)) continue;
     {
+      // Register under the mutex: a publisher decides under it whether to wake (commit()).
       Guard guard(shared, point);
-      if (shared.commit.load(std::memory_order_relaxed) != observed) continue;
-      shared.waiters.store(1, std::memory_order_relaxed);
+      const bool changed = shared.commit.load(std::memory_order_relaxed) != observed;
+      if (!changed) shared.waiters.store(1, std::memory_order_relaxed);
+      guard.unlock();
+      if (changed) continue;
     }
     // Either way, look again: after a timeout the loop tries once more, then gives up.
     static_cast<void>(futex_wait(shared.commit, observed, deadline, point.object));

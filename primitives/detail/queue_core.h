@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,9 @@ class QueueCore {
   /// Marks this handle closed (idempotent).
   void close(std::string_view operation);
 
+  /// Runs `body` holding the internal mutex, so that a test can kill a process holding it.
+  void hold_lock_for_testing(const std::function<void()>& body);
+
   std::size_t max_message_size() const noexcept { return ring_.capacity() - kRecordHeader; }
   std::size_t maxsize() const noexcept { return static_cast<std::size_t>(shared_->maxsize); }
   sync::SyncObject sync_object() const noexcept;
@@ -93,7 +97,7 @@ class QueueCore {
   template <typename Observe>
   auto observe(std::string_view operation, Observe observe);
   void commit(const QueueCounts& next);
-  bool spin_until_changed(std::uint32_t observed) const noexcept;
+  bool spin_until_changed(std::uint32_t observed, sync::Deadline deadline) const;
   void require_open(std::string_view operation) const;
 
   SharedObject<QueueShared> shared_;
