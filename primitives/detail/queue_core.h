@@ -5,13 +5,23 @@
 //
 // Shared state: a RobustMutex, a 32-bit commit word, a waiters flag and two slots of counts
 // (head, tail, items, unfinished tasks), plus a ByteRing holding records [u64 length][bytes].
+//
 // Crash safety rests on one rule: every change is written into the inactive slot (and, for a
-// put, into free ring bytes) and then published by one step that cannot be split by a death,
-// adding 1 to the commit word, whose low bit selects the live slot. A process killed before that
-// step leaves the previous state, untouched; one killed after it leaves the new one. The next
-// locker may get EOWNERDEAD and just continues. Waiters sleep on the commit word itself; when a
-// waiter is registered the publish is FUTEX_WAKE_OP ("add 1 and wake all" in one system call),
-// so a death can never publish a change without waking those who wait for it.
+// put, into free ring bytes; a get has already copied its record out) and then published by one
+// step that a death cannot split: adding 1 to the commit word, whose low bit selects the live
+// slot. A process killed before that step leaves the previous state untouched; one killed after
+// it leaves the new one. So the next locker, told EOWNERDEAD, just continues: there is nothing
+// to repair.
+//
+// Waiting: waiters spin briefly on the commit word, then register (waiters = 1, under the
+// mutex) and futex-wait on the commit word itself. A publisher that sees a registered waiter
+// publishes with FUTEX_WAKE_OP, "add 1 and wake all" in one system call, and only then clears
+// the flag. A plain store followed by FUTEX_WAKE would not do: killed between the two, the
+// publisher would leave a sleeper over a change it waits for, hung forever. A waiter that dies
+// leaves the flag set, which costs one needless wake at the next publish, which clears it.
+//
+// Contention: the mutex is held for one record copy; lockers spin on trylock briefly before
+// sleeping on it, since glibc's robust mutex does not spin.
 #pragma once
 
 #include <atomic>
@@ -29,7 +39,8 @@
 
 namespace ipcprop::detail {
 
-/// One consistent state of a queue. Positions count bytes since creation and never wrap.
+/// One consistent state of a queue. Positions count bytes written since the queue was last
+/// empty (the ring rewinds to 0 then); they never wrap.
 struct QueueCounts {
   std::uint64_t head = 0;        ///< Stream position of the oldest record.
   std::uint64_t tail = 0;        ///< Stream position just past the newest committed record.
