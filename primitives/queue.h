@@ -109,7 +109,8 @@ struct QueueOptions {
 //
 // If another process dies at any moment while using the queue, the queue stays consistent and
 // usable (see the file comment); the caller notices nothing. Requirements on T: codec::Encodable.
-// Thread-safe: threads of one process may share a handle.
+// Thread-safe: threads of one process may share a handle. Neither copyable nor movable: create
+// it where every process that uses it can reach it, and fork after.
 template <typename T>
 class Queue {
  public:
