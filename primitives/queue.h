@@ -143,7 +143,9 @@ class Queue {
   //
   // Blocks, if necessary, until the queue holds a message, then removes and returns the oldest.
   // Throws QueueClosed after close(), and codec::DecodeError if the message is not a T (it is
-  // consumed all the same).
+  // consumed all the same). The death of every producer is not detected: a get() on a queue
+  // that nobody will put to again blocks forever, as in Python (S7); use get(timeout), or run
+  // under a controlled harness, which reports it as a deadlock.
   T get();
 
   // Queue::get(timeout)
@@ -168,8 +170,9 @@ class Queue {
   // Queue::close()
   //
   // Declares that this process will use this handle no more: later put/get (and task_done,
-  // join) through it throw QueueClosed. Other processes, and handles forked before the close,
-  // are unaffected; messages already put stay readable by them. Idempotent; does not block, and
+  // join) through it throw QueueClosed. Other processes are unaffected (a child forked after
+  // the close inherits the closed handle); messages already put stay readable by them.
+  // Idempotent; does not block, and
   // does not interrupt a call already blocked in another thread. Shared memory is released when
   // the handle is destroyed.
   void close();
