@@ -119,6 +119,9 @@ class Queue {
   explicit Queue(std::size_t maxsize = 0, QueueOptions options = {});
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
+  Queue(Queue&&) = delete;
+  Queue& operator=(Queue&&) = delete;
+  ~Queue() = default;
 
   // Queue::put(value)
   //
@@ -230,6 +233,9 @@ class SimpleQueue {
   explicit SimpleQueue(QueueOptions options = {});
   SimpleQueue(const SimpleQueue&) = delete;
   SimpleQueue& operator=(const SimpleQueue&) = delete;
+  SimpleQueue(SimpleQueue&&) = delete;
+  SimpleQueue& operator=(SimpleQueue&&) = delete;
+  ~SimpleQueue() = default;
 
   /// Appends `value`, blocking while the ring lacks room. Throws MessageTooLarge and
   /// QueueClosed like Queue::put.

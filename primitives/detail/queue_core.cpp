@@ -38,6 +38,8 @@ class QueueCore::Guard {
   }
   Guard(const Guard&) = delete;
   Guard& operator=(const Guard&) = delete;
+  Guard(Guard&&) = delete;
+  Guard& operator=(Guard&&) = delete;
   ~Guard() {
     if (!locked_) return;
     try {

@@ -70,6 +70,9 @@ class QueueCore {
   QueueCore(std::size_t maxsize, std::size_t capacity);
   QueueCore(const QueueCore&) = delete;
   QueueCore& operator=(const QueueCore&) = delete;
+  QueueCore(QueueCore&&) = delete;
+  QueueCore& operator=(QueueCore&&) = delete;
+  ~QueueCore() = default;
 
   /// Each call below is one whole sync point named `operation` (invoke, waits, returned, notify).
   /// A closed handle throws QueueClosed before the sync point.

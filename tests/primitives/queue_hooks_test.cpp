@@ -26,6 +26,10 @@ class RecordingHooks : public sync::Hooks {
   };
 
   RecordingHooks() { sync::install(this); }
+  RecordingHooks(const RecordingHooks&) = delete;
+  RecordingHooks& operator=(const RecordingHooks&) = delete;
+  RecordingHooks(RecordingHooks&&) = delete;
+  RecordingHooks& operator=(RecordingHooks&&) = delete;
   ~RecordingHooks() override { sync::install(nullptr); }
 
   void invoke(const sync::SyncPoint& point) override {

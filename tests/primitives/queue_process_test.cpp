@@ -135,7 +135,7 @@ TEST(QueueProcesses, ManyProducersManyConsumersLoseDuplicateOrTearNothing) {
   constexpr std::uint64_t kSeed = 20261125;
   constexpr std::uint32_t kStop = ~std::uint32_t{0};
   Queue<Message> queue(64, QueueOptions{.capacity = 256 << 10});
-  SharedMapping board_memory(kProducers * kPerProducer);
+  SharedMapping board_memory(std::size_t{kProducers} * kPerProducer);
   auto* board = static_cast<std::atomic<std::uint8_t>*>(board_memory.data());
 
   std::vector<Process> consumers;
