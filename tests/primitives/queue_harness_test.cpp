@@ -38,14 +38,7 @@ TEST(QueueHarness, ThreePutsFourGetsIsReportedAsDeadlockAtOnce) {
   EXPECT_NE(outcome.message.find("Queue::get"), std::string::npos) << outcome.message;
 }
 
-// Disabled: it shows a harness bug, not a queue bug. When the actor whose timed wait makes the
-// virtual clock jump is itself the one to wake, Scheduler::decide (harness/controlled/
-// scheduler.cpp) leaves it out of the candidates after advance_virtual_time() enables it: a
-// lone actor then hangs until the watchdog (Timeout), and with a parent waiting in join the
-// execution is called a Deadlock. The harness's own Lock test passes only because there the
-// *other* actor's wait triggers the jump. Enable once decide() also collects `self` when its
-// state became Enabled.
-TEST(QueueHarness, DISABLED_TimedGetOnEmptyQueueRaisesEmptyOnVirtualTime) {
+TEST(QueueHarness, TimedGetOnEmptyQueueRaisesEmptyOnVirtualTime) {
   Queue<int> queue;
   const auto program = [&](ActorContext&) {
     for (int i = 0; i < 3; ++i) queue.put(i);
