@@ -107,6 +107,9 @@ struct QueueOptions {
 //
 //   (*) full: maxsize messages are in the queue, or fewer bytes are free than the message needs.
 //
+// Not fair: waiters are not served in arrival order, and a put waiting for many free bytes can be
+// overtaken by smaller puts that fit sooner.
+//
 // If another process dies at any moment while using the queue, the queue stays consistent and
 // usable (see the file comment); the caller notices nothing. Requirements on T: codec::Encodable.
 // Thread-safe: threads of one process may share a handle. Neither copyable nor movable: create
