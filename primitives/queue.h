@@ -20,10 +20,11 @@
 // Storage and the size limit: messages are stored in a ring of QueueOptions::capacity bytes
 // (default 64 MiB) mapped MAP_NORESERVE, so pages materialise only when first written, and the
 // ring rewinds to its start whenever the queue empties, so a queue whose consumers keep up
-// reuses a few hot pages. A message (its encoding) may be up to capacity - 8 bytes
-// (max_message_size()); a larger one throws MessageTooLarge. A put that fits the capacity but
-// not the bytes now free waits like a put on a full queue. Why 64 MiB by default: it holds
-// three 16 MiB messages at once yet costs nothing until used. Measured with
+// reuses a few hot pages. A page once written stays resident until every process has destroyed
+// its handle (nothing returns it to the kernel earlier). A message (its encoding) may be up to
+// capacity - 8 bytes (max_message_size()); a larger one throws MessageTooLarge. A put that fits the
+// capacity but not the bytes now free waits like a put on a full queue. Why 64 MiB by default: it
+// holds three 16 MiB messages at once yet costs nothing until used. Measured with
 // bench/queue_benchmark on the development machine (2-core AMD EPYC VM, loaded; medians of 5):
 // creating and destroying a queue with the 64 MiB ring takes ~27 us, 16 MiB messages pass
 // between two processes at ~2 GB/s (137 messages/s), 64-byte messages at ~3 M/s (std::array)
