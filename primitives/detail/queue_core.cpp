@@ -1,7 +1,5 @@
 #include "primitives/detail/queue_core.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
 
 #include "primitives/detail/futex.h"
