@@ -10,10 +10,15 @@
 
 #include <fmt/format.h>
 
-#include "harness/detail/futex_word.h"
+#include "primitives/detail/futex.h"
 #include "primitives/errors.h"
 
 namespace ipcprop::harness::detail {
+namespace {
+
+const sync::SyncObject kBaton{"Baton", 0};
+
+}  // namespace
 
 void Scheduler::yield(ActorId self, bool self_enabled) {
   const std::optional<ActorId> next = decide(self, self_enabled);
@@ -154,12 +159,14 @@ void Scheduler::hand_baton(ActorId to) {
   }
   ActorSlot& slot = control_.actors[to];
   slot.baton.store(1, std::memory_order_release);
-  futex_wake_all(slot.baton);
+  ipcprop::detail::futex_wake(slot.baton, 1, kBaton);
 }
 
 void Scheduler::wait_for_baton(ActorId self) {
   ActorSlot& slot = control_.actors[self];
-  while (slot.baton.exchange(0, std::memory_order_acquire) == 0) futex_wait(slot.baton, 0);
+  while (slot.baton.exchange(0, std::memory_order_acquire) == 0) {
+    ipcprop::detail::futex_wait(slot.baton, 0, sync::Deadline::forever(), kBaton);
+  }
 }
 
 void Scheduler::wait_to_be_killed() {
