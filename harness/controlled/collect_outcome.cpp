@@ -36,12 +36,18 @@ std::string last_sync_point(const ActorSlot& slot, const History& history) {
 
 std::string deadlock_message(const ControlBlock& control, const History& history) {
   std::string message = "deadlock: no actor can run, and these wait with no deadline:";
+  int exited = 0;
   for (ActorId id = 0; id < control.actor_count.load(); ++id) {
     const ActorSlot& slot = control.actors[id];
+    if (slot.state.load() == ActorState::Exited) ++exited;
     if (slot.state.load() != ActorState::Waiting) continue;
     fmt::format_to(std::back_inserter(message), "\n  actor {} waits forever in {} on {}", id,
                    slot.waiting_in, history.object_name(slot.waiting_on));
   }
+  fmt::format_to(std::back_inserter(message),
+                 "\nEvery live actor waits, so no live actor can change what they wait on ({} "
+                 "actor{} already exited).",
+                 exited, exited == 1 ? "" : "s");
   return message;
 }
 

@@ -1,5 +1,7 @@
 // Strategies driving real multi-process executions: determinism, finding bugs, replay and
 // exhaustive enumeration.
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,12 +15,14 @@
 #include "harness/strategies/random.h"
 #include "harness/strategies/replay.h"
 #include "primitives/lock.h"
+#include "primitives/queue.h"
 #include "primitives/shared_memory.h"
 
 namespace ipcprop::harness {
 namespace {
 
-/// Three actors taking one lock in turns: the determinism workload.
+/// Three actors taking one lock in turns and passing values through a bounded queue: the
+/// determinism workload.
 std::vector<ActorProgram> three_lock_users(Lock& lock, SharedObject<long>& counter) {
   const ActorProgram worker = [&](ActorContext& context) {
     for (int i = 0; i < 3; ++i) {
@@ -28,6 +32,36 @@ std::vector<ActorProgram> three_lock_users(Lock& lock, SharedObject<long>& count
     }
   };
   return {worker, worker, worker};
+}
+
+const ActorFactory lock_and_queue_users = [] {
+  auto lock = std::make_shared<Lock>();
+  auto queue = std::make_shared<Queue<int>>(2);
+  const ActorProgram worker = [=](ActorContext& context) {
+    for (int i = 0; i < 3; ++i) {
+      std::lock_guard guard(*lock);
+      queue->put(static_cast<int>(context.random() % 100));
+    }
+    for (int i = 0; i < 3; ++i) static_cast<void>(queue->get());
+  };
+  return std::vector<ActorProgram>{worker, worker, worker};
+};
+
+TEST(HarnessDeterminism, TwoHundredRunsOfALockAndQueueProgramGiveOneHistory) {
+  std::set<std::uint64_t> hashes;
+  for (int run = 0; run < 200; ++run) {
+    auto strategy = make_strategy<RandomWalk>(77);
+    const Outcome outcome = run_execution(lock_and_queue_users, *strategy);
+    ASSERT_NE(outcome.kind, OutcomeKind::Error) << outcome.message;
+    hashes.insert(outcome.history.hash());
+  }
+  EXPECT_EQ(hashes.size(), 1u);
+  std::set<std::uint64_t> seeds;
+  for (std::uint64_t seed = 0; seed < 30; ++seed) {
+    auto strategy = make_strategy<RandomWalk>(seed);
+    seeds.insert(run_execution(lock_and_queue_users, *strategy).history.hash());
+  }
+  EXPECT_GE(seeds.size(), 20u) << "different seeds, different interleavings";
 }
 
 TEST(HarnessDeterminism, TwoHundredRunsWithOneSeedGiveOneHistory) {

@@ -2,6 +2,7 @@
 // once, a timed get runs on virtual time, and producer/consumer programs pass in every
 // interleaving the strategy picks.
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,6 +37,30 @@ TEST(QueueHarness, ThreePutsFourGetsIsReportedAsDeadlockAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "found at once, not by timeout";
   ASSERT_EQ(outcome.kind, OutcomeKind::Deadlock) << outcome.message;
   EXPECT_NE(outcome.message.find("Queue::get"), std::string::npos) << outcome.message;
+}
+
+TEST(QueueHarness, ConsumerOfAFinishedProducerWaitsForeverInGet) {
+  // S7 with two actors: the producer puts three and exits; the consumer's fourth get hangs.
+  const harness::ActorFactory actors = [] {
+    auto queue = std::make_shared<Queue<int>>();
+    return std::vector<harness::ActorProgram>{[=](ActorContext&) {
+                                                for (int i = 0; i < 3; ++i) queue->put(i);
+                                              },
+                                              [=](ActorContext&) {
+                                                for (int i = 0; i < 4; ++i)
+                                                  static_cast<void>(queue->get());
+                                              }};
+  };
+  for (std::uint64_t seed = 0; seed < 10; ++seed) {
+    auto strategy = harness::make_strategy<harness::RandomWalk>(seed);
+    const Outcome outcome = harness::run_execution(actors, *strategy);
+    ASSERT_EQ(outcome.kind, OutcomeKind::Deadlock) << outcome.message;
+    EXPECT_NE(outcome.message.find("actor 1 waits forever in Queue::get on Queue#1"),
+              std::string::npos)
+        << outcome.message;
+    EXPECT_NE(outcome.message.find("(1 actor already exited)"), std::string::npos)
+        << outcome.message;
+  }
 }
 
 TEST(QueueHarness, TimedGetOnEmptyQueueRaisesEmptyOnVirtualTime) {
