@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "harness/strategies/choice_seq.h"
@@ -162,6 +164,24 @@ TEST(Execution, SpinningActorIsCaughtByTheWatchdogWithItsLastSyncPoint) {
   ASSERT_EQ(outcome.kind, OutcomeKind::Timeout) << outcome.message;
   EXPECT_TRUE(contains(outcome.message, "actor 0 holds the baton")) << outcome.message;
   EXPECT_TRUE(contains(outcome.message, "last at Lock::release on Lock#1")) << outcome.message;
+}
+
+TEST(Execution, ActorBlockedInTheKernelOutsideTheHooksIsCaughtByTheWatchdog) {
+  Lock lock;
+  const auto blocked = [&](ActorContext&) {
+    lock.acquire();
+    lock.release();
+    int ends[2];
+    if (::pipe(ends) != 0) throw std::runtime_error("pipe");
+    char byte = 0;
+    static_cast<void>(::read(ends[0], &byte, 1));  // Nobody ever writes: an uninstrumented wait.
+  };
+  ExecutionOptions options;
+  options.wall_clock_limit = 300ms;
+  const Outcome outcome = run({blocked}, 1, options);
+  ASSERT_EQ(outcome.kind, OutcomeKind::Timeout) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "actor 0 holds the baton (runnable) last at Lock::release"))
+      << outcome.message;
 }
 
 TEST(Execution, ProcessesStartedByActorsBecomeActors) {
