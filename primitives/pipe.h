@@ -1,0 +1,243 @@
+// ipcprop — primitives/pipe.h
+//
+// Pipe and Connection: message channels between processes, modelled on multiprocessing.Pipe.
+//
+//   Pipe(duplex)     creates two connected Connections, before fork()
+//   Connection       one end: send/recv values, send_bytes/recv_bytes, poll, close
+//   EOFError         recv on an end whose every peer copy is closed, once drained
+//   BrokenMessage    a message was lost because its sender or a receiver died (or closed) in it
+//   BufferTooShort   the message is longer than the caller allowed; it stays available
+//
+//   auto [parent_end, child_end] = ipcprop::Pipe();
+//   Process child([&] { parent_end.close(); child_end.send(42); });
+//   child.start();
+//   child_end.close();
+//   int answer = parent_end.recv<int>();
+//
+// Messages keep their boundaries: each send is received by exactly one recv, whole, in the order
+// sent; an empty message is a message. Unlike Python's, these guarantees hold when several
+// processes (or threads) send on one end at once, or receive from one end at once: a sender holds
+// a process-shared lock for its whole message, and so does a receiver.
+//
+// Ends and fork. Both Connections are made before fork(), so after it every process holds a copy
+// of *both* ends (as in Python). A receiver sees EOF only when every copy of the sending end, in
+// every process, is closed; a process should close() the ends it does not use, or recv() may wait
+// for a message that nobody will ever send. close() closes only the caller's copy.
+//
+// Peer death. If a sender dies in the middle of a message, the receiver never sees a torn message
+// and never hangs on it: it gets BrokenMessage for that message and then the messages sent after
+// it. See the Connection class comment for how. The same holds if a receiver dies while taking a
+// message: the message is lost (BrokenMessage) but the stream stays usable.
+//
+// Limits. A message holds at most kMaxMessageSize bytes (4 GiB - 1): larger ones are refused with
+// UsageError before anything is sent. A send blocks while the kernel pipe (64 KiB) is full.
+// Pipe() sets SIGPIPE to ignored if it is at its default, as Python does at startup, so that a
+// send with no receiver left throws SystemError(EPIPE) instead of killing the process.
+//
+// Sync points: send, recv (all forms), poll and close call sync::invoke/returned; every wait goes
+// through sync::wait on the direction's SyncObject ("Pipe", address of its shared state) before
+// blocking in the kernel; send and close notify it, and so does recv (room was made).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "primitives/codec.h"
+#include "primitives/detail/file_descriptor.h"
+#include "primitives/sync_hooks.h"
+
+namespace ipcprop {
+
+namespace detail {
+struct ChannelState;
+class SharedChannel;
+}  // namespace detail
+
+/// The largest message, in bytes: the frame header holds the size in 32 bits.
+inline constexpr std::size_t kMaxMessageSize = 0xFFFFFFFF;
+
+/// recv() on a Connection whose sending side is closed in every process, with nothing left to
+/// read (Python's EOFError). The connection stays open; every later recv() throws again.
+class EOFError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One message could not be received whole: its sender died (or closed its end) partway through
+/// it, or a receiver died while taking it. The message is gone; the connection is usable and the
+/// next recv() returns the next message.
+class BrokenMessage : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The next message is longer than recv_bytes's maxlength or recv_bytes_into's buffer. Nothing
+/// was consumed: the message is still the next one, for any receiver.
+class BufferTooShort : public std::runtime_error {
+ public:
+  BufferTooShort(std::string_view operation, std::size_t message_size, std::size_t room);
+
+  /// The size of the waiting message, so the caller can make room and try again.
+  std::size_t message_size() const noexcept { return message_size_; }
+
+ private:
+  std::size_t message_size_;
+};
+
+// Connection
+//
+// One end of a Pipe. Each end has up to two directions: it *receives* on one kernel pipe and
+// *sends* on another (a one-way Pipe gives a receive-only and a send-only end). fileno() is the
+// receiving pipe's descriptor when there is one (for select/poll), else the sending one.
+//
+//   state \ call   send*        recv*               poll            close
+//   open, data     sends        returns a message   true            closed
+//   open, empty    sends        blocks              false / waits   closed
+//   peer closed    EPIPE        EOFError (drained)  true            closed
+//   closed         UsageError   UsageError          UsageError      no effect
+//
+// send on a receive-only end and recv/poll on a send-only end throw UsageError.
+//
+// How a dead sender is survived (why the design is as it is). A sender holds its direction's
+// robust send lock for a whole frame and writes the frame's start offset and size to shared
+// memory before the first byte. Death leaves the lock "owner died", and the frame's bytes that
+// reached the kernel, k, are unknown to anyone... except as a count: the stream's end is exactly
+// (bytes receivers have taken, in shared memory) + FIONREAD of the pipe, read under a sequence
+// counter so no receiver's read is half counted. So whoever takes the lock from the dead sender
+// knows where the torn frame ends. If that is a *sender*, it pads the frame to its full length
+// (the missing header bytes, then zeros) with a trailer that is not kTrailerIntact, then sends
+// its own frame; the receiver reads a well-formed frame with a bad trailer and throws
+// BrokenMessage. If it is a *receiver* waiting in the middle of that frame (ppoll in 5 ms slices,
+// trying the send lock between slices, so it learns of the death even while another process
+// keeps the write end open), it marks the torn bytes as lost, drops them and throws
+// BrokenMessage; the next sender starts cleanly after them. A padding sender that dies too is
+// handled the same way (the padding is recomputed). A receiver that dies holding its lock is
+// handled by the next receiver: a frame it was reading straight into its own memory is skipped
+// and reported lost; frames still in the shared buffer are delivered; if it died inside a read
+// from the kernel whose size it had not yet recorded, frame boundaries are lost for good and
+// every later recv throws BrokenMessage saying so.
+//
+// Buffering. A receiver reads up to 64 KiB per system call into a buffer in *shared memory*
+// (one per direction), so several messages cost one read, and messages read ahead by one
+// process are still there for any other receiving process; poll() sees them too. The cost is
+// one copy out of the shared buffer per message; frames over 64 KiB skip it and are read straight
+// into the caller's memory. A sender writes a frame with one writev.
+class Connection {
+ public:
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  /// Closes the caller's copy of the descriptors, like close(). Never throws.
+  ~Connection();
+
+  // Connection::send(value)
+  //
+  // Encodes `value` with the codec (primitives/codec.h; a type it cannot encode is a compile-time
+  // error saying why) and sends it as one message. Blocks while the pipe is full or another
+  // process is sending on this end. Throws UsageError if closed or receive-only, SystemError
+  // (EPIPE) if no receiving end is left open anywhere.
+  template <typename T>
+  void send(const T& value);
+
+  // Connection::recv<T>()
+  //
+  // Blocks until a message arrives, receives it and decodes a T. Throws EOFError when the sending
+  // side is closed everywhere and nothing is left, BrokenMessage if the message was lost (see the
+  // class comment), codec::DecodeError (message consumed) if it is not a T, UsageError if closed
+  // or send-only.
+  template <typename T>
+  T recv();
+
+  // Connection::send_bytes(data, offset, size)
+  //
+  // Sends data[offset, offset + size) as one message (size defaults to the rest of `data`).
+  // Blocks like send(). Throws UsageError, sending nothing, if offset > data.size(), if
+  // offset + size > data.size() or if size > kMaxMessageSize.
+  void send_bytes(std::span<const std::byte> data, std::size_t offset = 0,
+                  std::optional<std::size_t> size = std::nullopt);
+  void send_bytes(std::string_view data) { send_bytes(std::as_bytes(std::span(data))); }
+
+  // Connection::recv_bytes(maxlength)
+  //
+  // Blocks until a message arrives and returns its bytes. Throws BufferTooShort, leaving the
+  // message unconsumed, if it is longer than `maxlength`; otherwise as recv<T>().
+  std::vector<std::byte> recv_bytes(std::optional<std::size_t> maxlength = std::nullopt);
+
+  // Connection::recv_bytes_into(buffer, offset)
+  //
+  // Blocks until a message arrives and copies it to buffer[offset, ...); returns its size.
+  // Throws BufferTooShort, leaving the message unconsumed, if it does not fit, and UsageError if
+  // offset > buffer.size(); otherwise as recv<T>().
+  std::size_t recv_bytes_into(std::span<std::byte> buffer, std::size_t offset = 0);
+
+  // Connection::poll()
+  //
+  // Returns true iff recv() would return or throw without waiting for a send to start: part of
+  // a message has arrived, or the sending side is closed everywhere (EOF). Does not block (beyond
+  // another receiver's recv finishing its message) and never consumes anything.
+  [[nodiscard]] bool poll() { return poll(sync::Timeout::zero()); }
+
+  // Connection::poll(timeout)
+  //
+  // Like poll(), but blocks until that is true or `timeout` has passed on the sync clock; a zero
+  // or negative timeout does not wait, and sync::Timeout::max() waits forever. Throws UsageError
+  // if closed or send-only.
+  [[nodiscard]] bool poll(sync::Timeout timeout);
+
+  // Connection::close()
+  //
+  // Closes the caller's copies of this end's descriptors; other processes' copies stay open. A
+  // second close() does nothing. Does not block.
+  void close();
+
+  bool closed() const noexcept { return closed_; }
+  /// True iff this end can receive (even when closed, like Python's).
+  bool readable() const noexcept { return readable_; }
+  /// True iff this end can send (even when closed).
+  bool writable() const noexcept { return writable_; }
+  /// The receiving pipe's descriptor if readable(), else the sending pipe's. Throws UsageError
+  /// if closed.
+  int fileno() const;
+
+ private:
+  friend std::pair<Connection, Connection> Pipe(bool duplex);
+  Connection(std::shared_ptr<detail::SharedChannel> incoming, detail::FileDescriptor read_fd,
+             std::shared_ptr<detail::SharedChannel> outgoing, detail::FileDescriptor write_fd);
+
+  void send_payload(std::span<const std::byte> payload);
+  void receive_payload(std::vector<std::byte>& out, std::optional<std::size_t> maxlength,
+                       std::string_view operation);
+  void require_open(std::string_view operation) const;
+  detail::ChannelState& require_readable(std::string_view operation) const;
+  detail::ChannelState& require_writable(std::string_view operation) const;
+  sync::SyncObject object_of(const std::shared_ptr<detail::SharedChannel>& channel) const noexcept;
+
+  std::shared_ptr<detail::SharedChannel> incoming_;
+  std::shared_ptr<detail::SharedChannel> outgoing_;
+  detail::FileDescriptor read_fd_;
+  detail::FileDescriptor write_fd_;
+  bool readable_ = false;
+  bool writable_ = false;
+  bool closed_ = false;
+  std::vector<std::byte> scratch_;  ///< Reused encode/decode buffer.
+};
+
+// Pipe(duplex)
+//
+// Creates a connected pair of Connections (Python's multiprocessing.Pipe). With duplex (the
+// default) both ends send and receive; otherwise the first end only receives and the second only
+// sends. Create it before fork() so that children share it. Throws SystemError if pipe2 or mmap
+// fails.
+std::pair<Connection, Connection> Pipe(bool duplex = true);
+
+}  // namespace ipcprop
+
+#include "primitives/pipe.hpp"
