@@ -27,7 +27,7 @@ KernelPipe make_kernel_pipe() {
 }
 
 void ignore_sigpipe_if_default() {
-  struct sigaction current{};
+  struct sigaction current {};
   if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
     ::signal(SIGPIPE, SIG_IGN);
   }
@@ -156,21 +156,22 @@ void Connection::send_bytes(std::span<const std::byte> data, std::size_t offset,
                             std::optional<std::size_t> size) {
   require_writable("Connection::send_bytes");
   if (offset > data.size()) {
-    throw UsageError(fmt::format("Connection::send_bytes: offset {} is past the end of a {}-byte "
-                                 "buffer",
-                                 offset, data.size()));
+    throw UsageError(
+        fmt::format("Connection::send_bytes: offset {} is past the end of a {}-byte "
+                    "buffer",
+                    offset, data.size()));
   }
   const std::size_t count = size.value_or(data.size() - offset);
   if (count > data.size() - offset) {
-    throw UsageError(fmt::format("Connection::send_bytes: offset {} + size {} is past the end of "
-                                 "a {}-byte buffer",
-                                 offset, count, data.size()));
+    throw UsageError(
+        fmt::format("Connection::send_bytes: offset {} + size {} is past the end of "
+                    "a {}-byte buffer",
+                    offset, count, data.size()));
   }
   send_payload(data.subspan(offset, count));
 }
 
-void Connection::receive_payload(std::vector<std::byte>& out,
-                                 std::optional<std::size_t> maxlength,
+void Connection::receive_payload(std::vector<std::byte>& out, std::optional<std::size_t> maxlength,
                                  std::string_view operation) {
   detail::ChannelState& channel = require_readable(operation);
   const sync::SyncPoint point{operation, object_of(incoming_)};

@@ -1,10 +1,11 @@
+#include "primitives/detail/pipe_channel.h"
+
 #include <algorithm>
 #include <cerrno>
 
 #include <poll.h>
 
 #include "primitives/detail/kernel_time.h"
-#include "primitives/detail/pipe_channel.h"
 #include "primitives/errors.h"
 
 namespace ipcprop::detail {

@@ -20,10 +20,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <span>
 #include <string_view>
-
-#include <ctime>
 
 #include "primitives/detail/robust_mutex.h"
 #include "primitives/shared_memory.h"
@@ -51,9 +50,9 @@ struct ChannelState {
 
   // Guarded by send_lock. The frame being written is described *before* its first byte goes
   // out, so whoever inherits the lock from a dead sender knows which frame it left unfinished.
-  std::uint64_t written = 0;          ///< Stream offset where the next frame starts.
-  std::uint64_t inflight_start = 0;   ///< Stream offset of the frame being written.
-  std::uint64_t inflight_size = 0;    ///< Its size in bytes; 0 when no frame is being written.
+  std::uint64_t written = 0;         ///< Stream offset where the next frame starts.
+  std::uint64_t inflight_start = 0;  ///< Stream offset of the frame being written.
+  std::uint64_t inflight_size = 0;   ///< Its size in bytes; 0 when no frame is being written.
   std::array<std::byte, kHeaderSize> inflight_header{};
 
   // Guarded by recv_lock; atomic because a sender recovering from a dead sender reads them.

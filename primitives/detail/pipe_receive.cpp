@@ -1,15 +1,15 @@
 // The receiving half of a Pipe direction: the shared receive buffer, whole-frame reads, and what a
 // receiver does about a frame whose sender died. See ChannelState (pipe_channel.h) and the
 // Connection class comment.
-#include <sys/ioctl.h>
-#include <sys/uio.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+
+#include <fmt/format.h>
 
 #include "primitives/detail/pipe_channel.h"
 #include "primitives/errors.h"
@@ -51,10 +51,10 @@ class Receiver {
 
 std::size_t Receiver::receive(PayloadSink& sink) {
   if (channel_.boundaries_lost) {
-    throw BrokenMessage(fmt::format(
-        "{} on {}: a receiving process died inside a read from the kernel, so message "
-        "boundaries on this connection are lost; it cannot be read any more",
-        point_.operation, describe(point_.object)));
+    throw BrokenMessage(
+        fmt::format("{} on {}: a receiving process died inside a read from the kernel, so message "
+                    "boundaries on this connection are lost; it cannot be read any more",
+                    point_.operation, describe(point_.object)));
   }
   try {
     if (channel_.lost_until > receive_position(channel_)) throw FrameLost{};
@@ -62,9 +62,10 @@ std::size_t Receiver::receive(PayloadSink& sink) {
       if (channel_.tail == channel_.buffer.size()) compact();
       if (!fill(buffered() > 0)) {
         if (buffered() == 0) {
-          throw EOFError(fmt::format("{} on {}: the sending end is closed in every process and "
-                                     "no message is left",
-                                     point_.operation, describe(point_.object)));
+          throw EOFError(
+              fmt::format("{} on {}: the sending end is closed in every process and "
+                          "no message is left",
+                          point_.operation, describe(point_.object)));
         }
         closed_mid_frame();
       }
@@ -75,10 +76,11 @@ std::size_t Receiver::receive(PayloadSink& sink) {
     std::memcpy(&size, &channel_.buffer[channel_.head + 4], 4);
     if (magic != kFrameMagic) {
       channel_.boundaries_lost = true;
-      throw BrokenMessage(fmt::format("{} on {}: corrupt frame header (bytes written to the pipe "
-                                      "by something other than Connection?); it cannot be read "
-                                      "any more",
-                                      point_.operation, describe(point_.object)));
+      throw BrokenMessage(
+          fmt::format("{} on {}: corrupt frame header (bytes written to the pipe "
+                      "by something other than Connection?); it cannot be read "
+                      "any more",
+                      point_.operation, describe(point_.object)));
     }
     const std::uint64_t total = kHeaderSize + size + kTrailerSize;
     const std::span<std::byte> payload = sink.prepare(size);
@@ -147,8 +149,8 @@ bool Receiver::fill(bool mid_frame) {
   for (;;) {
     // Odd read_seq brackets the read so that a dead receiver's unrecorded bytes are detected.
     channel_.read_seq.fetch_add(1);
-    const ssize_t read = ::read(fd_, &channel_.buffer[channel_.tail],
-                                channel_.buffer.size() - channel_.tail);
+    const ssize_t read =
+        ::read(fd_, &channel_.buffer[channel_.tail], channel_.buffer.size() - channel_.tail);
     if (read > 0) {
       channel_.consumed.fetch_add(static_cast<std::uint64_t>(read));
       channel_.tail += static_cast<std::uint32_t>(read);
@@ -221,8 +223,8 @@ void Receiver::drop_lost_bytes() {
   for (;;) {
     const std::uint64_t position = receive_position(channel_);
     if (position >= channel_.lost_until) break;
-    consume(static_cast<std::size_t>(std::min<std::uint64_t>(buffered(),
-                                                             channel_.lost_until - position)));
+    consume(static_cast<std::size_t>(
+        std::min<std::uint64_t>(buffered(), channel_.lost_until - position)));
     if (receive_position(channel_) >= channel_.lost_until) break;
     try {
       if (!fill(true)) break;  // End of stream: nothing more of it will come.
@@ -249,9 +251,10 @@ void Receiver::torn(LossReason reason) const {
       why = "the sending end was closed (in every process) in the middle of it";
       break;
   }
-  throw BrokenMessage(fmt::format("{} on {}: a message was lost because {}; later messages are "
-                                  "not affected",
-                                  point_.operation, describe(point_.object), why));
+  throw BrokenMessage(
+      fmt::format("{} on {}: a message was lost because {}; later messages are "
+                  "not affected",
+                  point_.operation, describe(point_.object), why));
 }
 
 }  // namespace

@@ -1,9 +1,5 @@
 // The sending half of a Pipe direction: framing, the send lock, and repairing the frame a dead
 // sender left torn. See ChannelState (pipe_channel.h) and the Connection class comment.
-#include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/uio.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -11,6 +7,9 @@
 #include <optional>
 
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 
 #include "primitives/detail/pipe_channel.h"
 #include "primitives/errors.h"
