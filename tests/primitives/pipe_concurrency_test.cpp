@@ -1,0 +1,297 @@
+// Pipe under concurrent senders and receivers, and when a sender or receiver dies mid-message.
+// Deaths are made deterministic with a hook that pauses a child the first time it would block
+// (its message is then half in the pipe and it holds the lock), so the test can SIGKILL it there.
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "primitives/pipe.h"
+#include "primitives/process.h"
+#include "tests/support/handshake.h"
+
+namespace ipcprop {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A self-checking message: [sender][sequence][payload size][checksum of payload][payload].
+struct Stamp {
+  std::uint32_t sender = 0;
+  std::uint32_t sequence = 0;
+  std::uint32_t size = 0;
+  std::uint32_t checksum = 0;
+};
+
+std::uint32_t fnv1a(const std::byte* data, std::size_t size) {
+  std::uint32_t hash = 2166136261U;
+  for (std::size_t i = 0; i < size; ++i)
+    hash = (hash ^ std::to_integer<std::uint32_t>(data[i])) * 16777619U;
+  return hash;
+}
+
+/// Mostly small messages, some over PIPE_BUF, some over the 64 KiB pipe and receive buffer.
+std::size_t random_size(std::mt19937& random) {
+  const auto pick = std::uniform_int_distribution<int>(0, 99)(random);
+  const std::size_t limit = pick < 60 ? 100 : pick < 85 ? 5000 : pick < 97 ? 70000 : 300000;
+  return std::uniform_int_distribution<std::size_t>(0, limit)(random);
+}
+
+std::vector<std::byte> make_message(std::uint32_t sender, std::uint32_t sequence,
+                                    std::mt19937& random) {
+  const std::size_t size = random_size(random);
+  std::vector<std::byte> message(sizeof(Stamp) + size);
+  for (std::size_t i = sizeof(Stamp); i < message.size(); ++i) message[i] = std::byte(random());
+  const Stamp stamp{sender, sequence, static_cast<std::uint32_t>(size),
+                    fnv1a(message.data() + sizeof(Stamp), size)};
+  std::memcpy(message.data(), &stamp, sizeof(Stamp));
+  return message;
+}
+
+/// The stamp of an intact message, or nullopt if it is torn or mixed.
+std::optional<Stamp> check_message(const std::vector<std::byte>& message) {
+  if (message.size() < sizeof(Stamp)) return std::nullopt;
+  Stamp stamp;
+  std::memcpy(&stamp, message.data(), sizeof(Stamp));
+  if (stamp.size != message.size() - sizeof(Stamp)) return std::nullopt;
+  if (stamp.checksum != fnv1a(message.data() + sizeof(Stamp), stamp.size)) return std::nullopt;
+  return stamp;
+}
+
+TEST(Pipe, ConcurrentSendersNeverInterleaveMessages) {
+  constexpr std::uint32_t kSenders = 2;
+  constexpr std::uint32_t kMessages = 300;
+  auto [reader, writer] = Pipe(false);
+  std::vector<Process> senders;
+  for (std::uint32_t id = 0; id < kSenders; ++id) {
+    senders.emplace_back([&, id] {
+      reader.close();
+      std::mt19937 random(id + 1);
+      for (std::uint32_t i = 0; i < kMessages; ++i) writer.send_bytes(make_message(id, i, random));
+    });
+    senders.back().start();
+  }
+  writer.close();
+  std::vector<std::uint32_t> next(kSenders, 0);
+  for (std::uint32_t received = 0; received < kSenders * kMessages; ++received) {
+    const std::optional<Stamp> stamp = check_message(reader.recv_bytes());
+    ASSERT_TRUE(stamp.has_value()) << "message " << received << " is torn or interleaved";
+    ASSERT_LT(stamp->sender, kSenders);
+    ASSERT_EQ(stamp->sequence, next[stamp->sender]++) << "sender " << stamp->sender;
+  }
+  EXPECT_THROW(reader.recv_bytes(), EOFError);
+  for (Process& sender : senders) {
+    sender.join();
+    EXPECT_EQ(sender.exitcode(), 0);
+  }
+}
+
+TEST(Pipe, ConcurrentReceiversNeverSplitAMessage) {
+  constexpr std::uint32_t kReceivers = 2;
+  constexpr std::uint32_t kMessages = 600;
+  auto [reader, writer] = Pipe(false);
+  auto [results_in, results_out] = Pipe(false);
+  std::vector<Process> receivers;
+  for (std::uint32_t id = 0; id < kReceivers; ++id) {
+    receivers.emplace_back([&] {
+      writer.close();
+      results_in.close();
+      std::uint32_t count = 0;
+      std::int64_t last = -1;
+      for (;;) {
+        std::vector<std::byte> message;
+        try {
+          message = reader.recv_bytes();
+        } catch (const EOFError&) {
+          break;
+        }
+        const std::optional<Stamp> stamp = check_message(message);
+        if (!stamp || stamp->sequence <= last) return 1;  // Torn, or out of order.
+        last = stamp->sequence;
+        ++count;
+      }
+      results_out.send(count);
+      return 0;
+    });
+    receivers.back().start();
+  }
+  reader.close();
+  results_out.close();
+  std::mt19937 random(7);
+  for (std::uint32_t i = 0; i < kMessages; ++i) writer.send_bytes(make_message(0, i, random));
+  writer.close();
+  std::uint32_t total = 0;
+  for (std::uint32_t id = 0; id < kReceivers; ++id) total += results_in.recv<std::uint32_t>();
+  EXPECT_EQ(total, kMessages);
+  for (Process& receiver : receivers) {
+    receiver.join();
+    EXPECT_EQ(receiver.exitcode(), 0);
+  }
+}
+
+/// Installed in a child: the first time the child would block, it tells `paused` and then waits
+/// for `resume` (forever when there is none: the test kills it there).
+class PauseAtFirstWait final : public sync::Hooks {
+ public:
+  PauseAtFirstWait(testing::Handshake& paused, testing::Handshake* resume)
+      : paused_(paused), resume_(resume) {}
+
+  void invoke(const sync::SyncPoint&) override {}
+  void returned(const sync::SyncPoint&, std::int64_t) override {}
+  std::optional<sync::WaitResult> wait(const sync::SyncPoint&, sync::Deadline) override {
+    if (!done_) {
+      done_ = true;
+      paused_.notify();
+      if (resume_ != nullptr) {
+        resume_->wait();
+      } else {
+        for (;;) ::pause();
+      }
+    }
+    return std::nullopt;
+  }
+  void notify(const sync::SyncObject&) override {}
+  sync::TimePoint now() override { return sync::Clock::now(); }
+
+ private:
+  testing::Handshake& paused_;
+  testing::Handshake* resume_;
+  bool done_ = false;
+};
+
+/// Installed in a child: tells `reported` the first time the child is about to block.
+class ReportFirstWait final : public sync::Hooks {
+ public:
+  explicit ReportFirstWait(testing::Handshake& reported) : reported_(reported) {}
+
+  void invoke(const sync::SyncPoint&) override {}
+  void returned(const sync::SyncPoint&, std::int64_t) override {}
+  std::optional<sync::WaitResult> wait(const sync::SyncPoint&, sync::Deadline) override {
+    if (!done_) reported_.notify();
+    done_ = true;
+    return std::nullopt;
+  }
+  void notify(const sync::SyncObject&) override {}
+  sync::TimePoint now() override { return sync::Clock::now(); }
+
+ private:
+  testing::Handshake& reported_;
+  bool done_ = false;
+};
+
+/// Starts a child that sends a message too big for the pipe on `end` and is paused (holding the
+/// send lock, the message half written) by the time this returns.
+Process start_sender_paused_mid_message(Connection& end, std::size_t size) {
+  testing::Handshake paused;
+  Process child([&end, size, &paused] {
+    PauseAtFirstWait hooks(paused, nullptr);
+    sync::install(&hooks);
+    end.send_bytes(std::vector<std::byte>(size, std::byte{0x5A}));
+    return 3;  // Never reached: killed while paused.
+  });
+  child.start();
+  paused.wait();
+  return child;
+}
+
+TEST(Pipe, SenderKilledMidMessageGivesBrokenMessageNotAHang) {
+  // Duplex, and the parent keeps both ends: the killed child's write end stays open here, so no
+  // EOF would ever end the torn message. The receiver must learn of the death on its own.
+  auto [left, right] = Pipe();
+  Process child = start_sender_paused_mid_message(right, 1 << 20);
+  child.kill();
+  child.join();
+  EXPECT_EQ(child.exitcode(), -SIGKILL);
+  EXPECT_THROW(left.recv_bytes(), BrokenMessage);
+  right.send_bytes("after");  // The stream is whole again for the next sender.
+  EXPECT_EQ(left.recv_bytes().size(), 5U);
+  EXPECT_FALSE(left.poll());
+}
+
+TEST(Pipe, SenderKilledMidMessageIsRepairedByTheNextSender) {
+  auto [left, right] = Pipe();
+  Process dead = start_sender_paused_mid_message(right, 100 * 1024);
+  dead.kill();
+  dead.join();
+  // The next sender takes the lock from the dead one and pads its message out; it blocks while
+  // doing so (the pipe is full), and only then does the parent start to read.
+  testing::Handshake padding;
+  Process next([&] {
+    ReportFirstWait report(padding);
+    sync::install(&report);
+    right.send_bytes("after");
+  });
+  next.start();
+  padding.wait();
+  EXPECT_THROW(left.recv_bytes(), BrokenMessage);
+  EXPECT_EQ(left.recv_bytes().size(), 5U);
+  next.join();
+  EXPECT_EQ(next.exitcode(), 0);
+}
+
+TEST(Pipe, SenderKilledMidMessageWithWriteEndClosedGivesBrokenMessageThenEOF) {
+  auto [reader, writer] = Pipe(false);
+  Process child = start_sender_paused_mid_message(writer, 1 << 20);
+  writer.close();
+  child.kill();
+  child.join();
+  EXPECT_THROW(reader.recv_bytes(), BrokenMessage);
+  EXPECT_THROW(reader.recv_bytes(), EOFError);
+}
+
+TEST(Pipe, ReceiverKilledMidMessageLosesOnlyThatMessage) {
+  auto [reader, writer] = Pipe(false);
+  // The sender fills the pipe with the start of a 1 MiB message and waits to be let go.
+  testing::Handshake sender_paused;
+  testing::Handshake sender_resume;
+  Process sender([&] {
+    reader.close();
+    PauseAtFirstWait hooks(sender_paused, &sender_resume);
+    sync::install(&hooks);
+    writer.send_bytes(std::vector<std::byte>(1 << 20, std::byte{1}));
+    sync::install(nullptr);
+    writer.send_bytes("after");
+  });
+  sender.start();
+  writer.close();
+  sender_paused.wait();
+  // The receiver takes what is there (straight into its own memory) and is killed waiting for
+  // the rest.
+  testing::Handshake receiver_paused;
+  Process receiver([&] {
+    PauseAtFirstWait hooks(receiver_paused, nullptr);
+    sync::install(&hooks);
+    static_cast<void>(reader.recv_bytes());
+    return 3;
+  });
+  receiver.start();
+  receiver_paused.wait();
+  receiver.kill();
+  receiver.join();
+  sender_resume.notify();
+  EXPECT_THROW(reader.recv_bytes(), BrokenMessage);
+  EXPECT_EQ(reader.recv_bytes().size(), 5U);
+  sender.join();
+  EXPECT_EQ(sender.exitcode(), 0);
+}
+
+TEST(Pipe, MessageTooLongForMaxlengthStaysForAnotherProcess) {
+  auto [reader, writer] = Pipe(false);
+  writer.send_bytes(std::string(1000, 'x'));
+  EXPECT_THROW(reader.recv_bytes(10), BufferTooShort);  // Pulled into the shared buffer.
+  Process child([&] { return reader.recv_bytes().size() == 1000 ? 0 : 1; });
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_FALSE(reader.poll());
+}
+
+}  // namespace
+}  // namespace ipcprop
