@@ -97,7 +97,7 @@ std::size_t Receiver::receive_buffered(std::span<std::byte> payload, std::uint64
     if (!fill(true)) closed_mid_frame();
   }
   const std::byte* frame = &channel_.buffer[channel_.head];
-  std::memcpy(payload.data(), frame + kHeaderSize, payload.size());
+  if (!payload.empty()) std::memcpy(payload.data(), frame + kHeaderSize, payload.size());
   std::uint32_t trailer = 0;
   std::memcpy(&trailer, frame + kHeaderSize + payload.size(), kTrailerSize);
   consume(total);

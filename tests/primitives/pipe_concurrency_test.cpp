@@ -227,6 +227,7 @@ TEST(Pipe, SenderKilledMidMessageIsRepairedByTheNextSender) {
     ReportFirstWait report(padding);
     sync::install(&report);
     right.send_bytes("after");
+    sync::install(nullptr);  // `report` dies with this scope; Process calls hooks on exit.
   });
   next.start();
   padding.wait();
