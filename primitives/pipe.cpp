@@ -179,7 +179,8 @@ void Connection::receive_payload(std::vector<std::byte>& out, std::optional<std:
   VectorSink sink(out, maxlength, operation);
   std::int64_t result = -1;
   try {
-    result = static_cast<std::int64_t>(detail::receive_frame(channel, read_fd_.get(), sink, point));
+    result = static_cast<std::int64_t>(
+        detail::receive_frame(channel, read_fd_.get(), sink, point, drained_));
   } catch (...) {
     sync::returned(point, -1);
     sync::notify(point.object);
@@ -207,7 +208,7 @@ std::size_t Connection::recv_bytes_into(std::span<std::byte> buffer, std::size_t
   SpanSink sink(buffer.subspan(offset));
   std::size_t size = 0;
   try {
-    size = detail::receive_frame(channel, read_fd_.get(), sink, point);
+    size = detail::receive_frame(channel, read_fd_.get(), sink, point, drained_);
   } catch (...) {
     sync::returned(point, -1);
     sync::notify(point.object);

@@ -227,6 +227,7 @@ class Connection {
   bool readable_ = false;
   bool writable_ = false;
   bool closed_ = false;
+  bool drained_ = false;            ///< See detail::receive_frame.
   std::vector<std::byte> scratch_;  ///< Reused encode/decode buffer.
 };
 

@@ -26,8 +26,8 @@ struct FrameLost {};
 
 class Receiver {
  public:
-  Receiver(ChannelState& channel, int fd, const sync::SyncPoint& point) noexcept
-      : channel_(channel), fd_(fd), point_(point) {}
+  Receiver(ChannelState& channel, int fd, const sync::SyncPoint& point, bool& drained) noexcept
+      : channel_(channel), fd_(fd), point_(point), drained_(drained) {}
 
   std::size_t receive(PayloadSink& sink);
 
@@ -47,6 +47,9 @@ class Receiver {
   ChannelState& channel_;
   int fd_;
   const sync::SyncPoint& point_;
+  /// This process's last read emptied the pipe: wait for data before reading, instead of
+  /// spending a read on EAGAIN first.
+  bool& drained_;
 };
 
 std::size_t Receiver::receive(PayloadSink& sink) {
@@ -146,15 +149,18 @@ std::size_t Receiver::receive_direct(std::span<std::byte> payload, std::uint64_t
 }
 
 bool Receiver::fill(bool mid_frame) {
+  // Not under a harness: there a wait means "nothing to read", and a stale hint would lie.
+  if (drained_ && sync::installed() == nullptr) wait_for_bytes(mid_frame);
   for (;;) {
     // Odd read_seq brackets the read so that a dead receiver's unrecorded bytes are detected.
+    const std::size_t room = channel_.buffer.size() - channel_.tail;
     channel_.read_seq.fetch_add(1);
-    const ssize_t read =
-        ::read(fd_, &channel_.buffer[channel_.tail], channel_.buffer.size() - channel_.tail);
+    const ssize_t read = ::read(fd_, &channel_.buffer[channel_.tail], room);
     if (read > 0) {
       channel_.consumed.fetch_add(static_cast<std::uint64_t>(read));
       channel_.tail += static_cast<std::uint32_t>(read);
       channel_.read_seq.fetch_add(1);
+      drained_ = static_cast<std::size_t>(read) < room;
       return true;
     }
     const int error = errno;
@@ -260,12 +266,12 @@ void Receiver::torn(LossReason reason) const {
 }  // namespace
 
 std::size_t receive_frame(ChannelState& channel, int read_fd, PayloadSink& sink,
-                          const sync::SyncPoint& point) {
+                          const sync::SyncPoint& point, bool& drained) {
   const AcquireResult lock =
       channel.recv_lock.acquire(point, sync::Deadline::forever(), point.object);
   const HeldLock held(channel.recv_lock, point.operation, point.object);
   if (lock.status == AcquireResult::Status::AcquiredFromDeadOwner) recover_dead_receiver(channel);
-  return Receiver(channel, read_fd, point).receive(sink);
+  return Receiver(channel, read_fd, point, drained).receive(sink);
 }
 
 }  // namespace ipcprop::detail

@@ -17,6 +17,8 @@
 namespace ipcprop::detail {
 namespace {
 
+constexpr std::size_t kSmallFrame = 512;
+
 /// Writes all of `parts` to the non-blocking `fd`, waiting for room through the wait protocol.
 /// `done` counts the bytes written so far, also when this throws.
 void write_all(int fd, std::span<iovec> parts, const sync::SyncPoint& point, std::uint64_t& done) {
@@ -128,12 +130,22 @@ void send_frame(ChannelState& channel, int write_fd, std::span<const std::byte> 
   channel.inflight_header = header;
   channel.inflight_start = channel.written;
   channel.inflight_size = total;
+  // A small frame is copied into one buffer: one plain write is cheaper than a three-part writev.
+  std::array<std::byte, kSmallFrame> small;
   iovec parts[3] = {{header.data(), kHeaderSize},
                     {const_cast<std::byte*>(payload.data()), payload.size()},
                     {trailer.data(), kTrailerSize}};
+  std::span<iovec> frame(parts);
+  if (total <= small.size()) {
+    std::memcpy(small.data(), header.data(), kHeaderSize);
+    if (!payload.empty()) std::memcpy(small.data() + kHeaderSize, payload.data(), payload.size());
+    std::memcpy(small.data() + kHeaderSize + payload.size(), trailer.data(), kTrailerSize);
+    parts[0] = {small.data(), total};
+    frame = frame.first(1);
+  }
   std::uint64_t done = 0;
   try {
-    write_all(write_fd, parts, point, done);
+    write_all(write_fd, frame, point, done);
   } catch (...) {
     // Do not leave a torn frame for the next sender to append to: pad it if the pipe still
     // takes bytes (it does not after EPIPE, and then nobody can read it anyway).
