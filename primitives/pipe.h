@@ -16,8 +16,9 @@
 //
 // Messages keep their boundaries: each send is received by exactly one recv, whole, in the order
 // sent; an empty message is a message. Unlike Python's, these guarantees hold when several
-// processes (or threads) send on one end at once, or receive from one end at once: a sender holds
-// a process-shared lock for its whole message, and so does a receiver.
+// processes send on one end at once, or receive from one end at once: a sender holds a
+// process-shared lock for its whole message, and so does a receiver. One Connection *object* is
+// not for two threads at once (it keeps an encode buffer); give each thread its own Pipe.
 //
 // Ends and fork. Both Connections are made before fork(), so after it every process holds a copy
 // of *both* ends (as in Python). A receiver sees EOF only when every copy of the sending end, in
@@ -181,15 +182,17 @@ class Connection {
   // Connection::poll()
   //
   // Returns true iff recv() would return or throw without waiting for a send to start: part of
-  // a message has arrived, or the sending side is closed everywhere (EOF). Does not block (beyond
-  // another receiver's recv finishing its message) and never consumes anything.
+  // a message has arrived, or the sending side is closed everywhere (EOF). Does not block and
+  // never consumes anything. Returns false while another process is inside recv() on this
+  // direction (what has arrived is then that receiver's), since poll() takes the receive lock.
   [[nodiscard]] bool poll() { return poll(sync::Timeout::zero()); }
 
   // Connection::poll(timeout)
   //
   // Like poll(), but blocks until that is true or `timeout` has passed on the sync clock; a zero
-  // or negative timeout does not wait, and sync::Timeout::max() waits forever. Throws UsageError
-  // if closed or send-only.
+  // or negative timeout does not wait, and sync::Timeout::max() waits forever. It holds the
+  // receive lock while it waits, so a concurrent recv() in another process waits for it (at most
+  // until a message arrives or the timeout passes). Throws UsageError if closed or send-only.
   [[nodiscard]] bool poll(sync::Timeout timeout);
 
   // Connection::close()
