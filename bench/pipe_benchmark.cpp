@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <benchmark/benchmark.h>
 
@@ -110,6 +111,71 @@ void BM_PipeThroughput64(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PipeThroughput64)->UseRealTime();
+
+// The floor: the same work on bare kernel pipes with blocking read/write, no framing or locks.
+
+void BM_KernelPipeRoundTrip(benchmark::State& state) {
+  const PinnedToOneCpu pinned;
+  int there[2];
+  int back[2];
+  if (::pipe(there) != 0 || ::pipe(back) != 0) state.SkipWithError("pipe failed");
+  Process echo([&] {
+    ::close(there[1]);
+    ::close(back[0]);
+    std::array<char, 256> message;
+    ssize_t size = 0;
+    while ((size = ::read(there[0], message.data(), message.size())) > 0) {
+      if (::write(back[1], message.data(), static_cast<std::size_t>(size)) != size) return 1;
+    }
+    return 0;
+  });
+  echo.start();
+  ::close(there[0]);
+  ::close(back[1]);
+  const std::array<char, 16> message{};
+  std::array<char, 256> reply;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(::write(there[1], message.data(), message.size()));
+    benchmark::DoNotOptimize(::read(back[0], reply.data(), reply.size()));
+  }
+  report_round_trip(state, start);
+  ::close(there[1]);
+  ::close(back[0]);
+  echo.join();
+}
+BENCHMARK(BM_KernelPipeRoundTrip)->UseRealTime();
+
+void BM_KernelPipeThroughput64(benchmark::State& state) {
+  int ends[2];
+  if (::pipe(ends) != 0) state.SkipWithError("pipe failed");
+  const auto count = static_cast<std::int64_t>(state.max_iterations);
+  Process sender([&] {
+    ::close(ends[0]);
+    const std::array<char, 64> message{};
+    for (std::int64_t i = 0; i < count; ++i) {
+      if (::write(ends[1], message.data(), message.size()) != 64) return 1;
+    }
+    return 0;
+  });
+  sender.start();
+  ::close(ends[1]);
+  // Count whole 64-byte messages out of large reads, as a framing receiver would.
+  std::array<char, 64 * 1024> buffer;
+  std::int64_t bytes = 0;
+  for (auto _ : state) {
+    while (bytes < 64) {
+      const ssize_t got = ::read(ends[0], buffer.data(), buffer.size());
+      if (got <= 0) break;
+      bytes += got;
+    }
+    bytes -= 64;
+  }
+  ::close(ends[0]);
+  sender.join();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_KernelPipeThroughput64)->UseRealTime();
 
 }  // namespace
 }  // namespace ipcprop
