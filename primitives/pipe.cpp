@@ -226,6 +226,8 @@ bool Connection::poll(sync::Timeout timeout) {
   const bool ready =
       detail::wait_readable(channel, read_fd_.get(), sync::Deadline::after(timeout), point);
   sync::returned(point, ready ? 1 : 0);
+  // poll held the receive lock: a receiver that waited for it may go on now.
+  sync::notify(point.object);
   return ready;
 }
 

@@ -37,7 +37,8 @@
 //
 // Sync points: send, recv (all forms), poll and close call sync::invoke/returned; every wait goes
 // through sync::wait on the direction's SyncObject ("Pipe", address of its shared state) before
-// blocking in the kernel; send and close notify it, and so does recv (room was made).
+// blocking in the kernel; send and close notify it, and so do recv (room was made) and poll (it
+// held the receive lock).
 #pragma once
 
 #include <cstddef>
