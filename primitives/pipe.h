@@ -107,30 +107,33 @@ class BufferTooShort : public std::runtime_error {
 //
 // send on a receive-only end and recv/poll on a send-only end throw UsageError.
 //
-// How a dead sender is survived (why the design is as it is). A sender holds its direction's
-// robust send lock for a whole frame and writes the frame's start offset and size to shared
-// memory before the first byte. Death leaves the lock "owner died", and the frame's bytes that
-// reached the kernel, k, are unknown to anyone... except as a count: the stream's end is exactly
-// (bytes receivers have taken, in shared memory) + FIONREAD of the pipe, read under a sequence
-// counter so no receiver's read is half counted. So whoever takes the lock from the dead sender
-// knows where the torn frame ends. If that is a *sender*, it pads the frame to its full length
-// (the missing header bytes, then zeros) with a trailer that is not kTrailerIntact, then sends
-// its own frame; the receiver reads a well-formed frame with a bad trailer and throws
-// BrokenMessage. If it is a *receiver* waiting in the middle of that frame (ppoll in 5 ms slices,
-// trying the send lock between slices, so it learns of the death even while another process
-// keeps the write end open), it marks the torn bytes as lost, drops them and throws
-// BrokenMessage; the next sender starts cleanly after them. A padding sender that dies too is
-// handled the same way (the padding is recomputed). A receiver that dies holding its lock is
-// handled by the next receiver: a frame it was reading straight into its own memory is skipped
-// and reported lost; frames still in the shared buffer are delivered; if it died inside a read
-// from the kernel whose size it had not yet recorded, frame boundaries are lost for good and
-// every later recv throws BrokenMessage saying so.
+// Peer death, and why the design is as it is. Frames are found only by the sizes in their
+// headers, so a frame cut short by its sender's death must never have another frame appended to
+// it unnoticed. A sender holds its direction's *robust* send lock for the whole frame, and writes
+// the frame's stream offset and size to shared memory before its first byte. If it dies, the
+// lock reports "owner died" to whoever takes it next, and the torn frame's end is exactly known:
+// the bytes receivers have taken (counted in shared memory, under a sequence counter so that no
+// read is half counted) plus FIONREAD of the pipe, since nobody else can write meanwhile.
+//   - If a *sender* takes the lock, it pads the torn frame to its full length (the missing
+//     header bytes, then zeros, so the trailer is wrong) and then sends its own frame. The
+//     receiver reads a well-formed frame with a bad trailer and throws BrokenMessage.
+//   - A *receiver* waiting in the middle of a frame sleeps in ppoll for at most 5 ms at a time
+//     and tries the send lock in between, so it learns of the death even while other processes
+//     keep the write end open (no EOF would come). If it gets the lock from the dead sender, it
+//     drops the torn bytes, lets the next sender start right after them, and throws
+//     BrokenMessage. A frame the dead sender had finished is delivered as sent.
+// A receiver that dies holding the receive lock is repaired by the next receiver: the frame it
+// was reading into its own memory is skipped and reported lost, while frames still in the shared
+// buffer are delivered. Only a receiver killed inside a read() whose byte count it had not yet
+// recorded leaves the stream unreadable: every later recv then throws BrokenMessage saying so.
 //
 // Buffering. A receiver reads up to 64 KiB per system call into a buffer in *shared memory*
 // (one per direction), so several messages cost one read, and messages read ahead by one
 // process are still there for any other receiving process; poll() sees them too. The cost is
 // one copy out of the shared buffer per message; frames over 64 KiB skip it and are read straight
-// into the caller's memory. A sender writes a frame with one writev.
+// into the caller's memory. A sender writes a frame with one writev (one piece up to 512 bytes).
+// The reader's pipe and the writer's are non-blocking so that every wait can go through sync::wait
+// first; the price over a bare pipe is one ppoll per wait (see bench/pipe_benchmark.cpp).
 class Connection {
  public:
   Connection(Connection&&) noexcept;
