@@ -148,6 +148,7 @@ void Connection::send_payload(std::span<const std::byte> payload) {
                               static_cast<std::int64_t>(payload.size())};
   sync::invoke(point);
   detail::send_frame(channel, write_fd_.get(), payload, point);
+  expect_reply_ = readable_;
   sync::returned(point, static_cast<std::int64_t>(payload.size()));
   sync::notify(point.object);
 }
@@ -180,7 +181,7 @@ void Connection::receive_payload(std::vector<std::byte>& out, std::optional<std:
   std::int64_t result = -1;
   try {
     result = static_cast<std::int64_t>(
-        detail::receive_frame(channel, read_fd_.get(), sink, point, drained_));
+        detail::receive_frame(channel, read_fd_.get(), sink, point, expect_reply_));
   } catch (...) {
     sync::returned(point, -1);
     sync::notify(point.object);
@@ -208,7 +209,7 @@ std::size_t Connection::recv_bytes_into(std::span<std::byte> buffer, std::size_t
   SpanSink sink(buffer.subspan(offset));
   std::size_t size = 0;
   try {
-    size = detail::receive_frame(channel, read_fd_.get(), sink, point, drained_);
+    size = detail::receive_frame(channel, read_fd_.get(), sink, point, expect_reply_);
   } catch (...) {
     sync::returned(point, -1);
     sync::notify(point.object);

@@ -234,7 +234,8 @@ class Connection {
   bool readable_ = false;
   bool writable_ = false;
   bool closed_ = false;
-  bool drained_ = false;            ///< See detail::receive_frame.
+  /// Sent since the last receive: a reply cannot be there yet (see detail::receive_frame).
+  bool expect_reply_ = false;
   std::vector<std::byte> scratch_;  ///< Reused encode/decode buffer.
 };
 

@@ -102,9 +102,10 @@ void send_frame(ChannelState& channel, int write_fd, std::span<const std::byte> 
 /// Receives one whole frame from `read_fd` (non-blocking) into what `sink` provides, holding the
 /// receive lock. Blocks until a frame arrives. Returns the payload size. Throws EOFError when
 /// every write end is closed and nothing is left, BrokenMessage when the frame was lost.
-/// `drained` is the caller's hint, kept between calls, that the pipe was empty when last read.
+/// `expect_wait` is the caller's hint that nothing can have arrived yet (it just sent a request
+/// on the other direction); it is cleared once used.
 std::size_t receive_frame(ChannelState& channel, int read_fd, PayloadSink& sink,
-                          const sync::SyncPoint& point, bool& drained);
+                          const sync::SyncPoint& point, bool& expect_wait);
 
 /// True as soon as bytes of a message, or the end of the stream, can be read; false once
 /// `deadline` passes first. Never consumes anything.

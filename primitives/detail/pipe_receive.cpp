@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -26,8 +27,8 @@ struct FrameLost {};
 
 class Receiver {
  public:
-  Receiver(ChannelState& channel, int fd, const sync::SyncPoint& point, bool& drained) noexcept
-      : channel_(channel), fd_(fd), point_(point), drained_(drained) {}
+  Receiver(ChannelState& channel, int fd, const sync::SyncPoint& point, bool& expect_wait) noexcept
+      : channel_(channel), fd_(fd), point_(point), expect_wait_(expect_wait) {}
 
   std::size_t receive(PayloadSink& sink);
 
@@ -47,9 +48,8 @@ class Receiver {
   ChannelState& channel_;
   int fd_;
   const sync::SyncPoint& point_;
-  /// This process's last read emptied the pipe: wait for data before reading, instead of
-  /// spending a read on EAGAIN first.
-  bool& drained_;
+  /// See receive_frame: wait before the first read instead of spending a read on EAGAIN.
+  bool& expect_wait_;
 };
 
 std::size_t Receiver::receive(PayloadSink& sink) {
@@ -150,7 +150,9 @@ std::size_t Receiver::receive_direct(std::span<std::byte> payload, std::uint64_t
 
 bool Receiver::fill(bool mid_frame) {
   // Not under a harness: there a wait means "nothing to read", and a stale hint would lie.
-  if (drained_ && sync::installed() == nullptr) wait_for_bytes(mid_frame);
+  if (std::exchange(expect_wait_, false) && sync::installed() == nullptr) {
+    wait_for_bytes(mid_frame);
+  }
   for (;;) {
     // Odd read_seq brackets the read so that a dead receiver's unrecorded bytes are detected.
     const std::size_t room = channel_.buffer.size() - channel_.tail;
@@ -160,7 +162,6 @@ bool Receiver::fill(bool mid_frame) {
       channel_.consumed.fetch_add(static_cast<std::uint64_t>(read));
       channel_.tail += static_cast<std::uint32_t>(read);
       channel_.read_seq.fetch_add(1);
-      drained_ = static_cast<std::size_t>(read) < room;
       return true;
     }
     const int error = errno;
@@ -266,12 +267,12 @@ void Receiver::torn(LossReason reason) const {
 }  // namespace
 
 std::size_t receive_frame(ChannelState& channel, int read_fd, PayloadSink& sink,
-                          const sync::SyncPoint& point, bool& drained) {
+                          const sync::SyncPoint& point, bool& expect_wait) {
   const AcquireResult lock =
       channel.recv_lock.acquire(point, sync::Deadline::forever(), point.object);
   const HeldLock held(channel.recv_lock, point.operation, point.object);
   if (lock.status == AcquireResult::Status::AcquiredFromDeadOwner) recover_dead_receiver(channel);
-  return Receiver(channel, read_fd, point, drained).receive(sink);
+  return Receiver(channel, read_fd, point, expect_wait).receive(sink);
 }
 
 }  // namespace ipcprop::detail
