@@ -10,9 +10,10 @@ namespace ipcprop {
 template <typename T>
 void Connection::send(const T& value) {
   codec::detail::require_encodable<T>();
+  // Only the codec's own message for a type it cannot encode: nothing else is instantiated.
   if constexpr (codec::TriviallyEncodable<T>) {
     send_payload(std::as_bytes(std::span(&value, 1)));
-  } else {
+  } else if constexpr (codec::CerealEncodable<T>) {
     codec::encode_into(value, scratch_);
     send_payload(scratch_);
   }
@@ -21,8 +22,12 @@ void Connection::send(const T& value) {
 template <typename T>
 T Connection::recv() {
   codec::detail::require_encodable<T>();
-  receive_payload(scratch_, std::nullopt, "Connection::recv");
-  return codec::decode<T>(scratch_);
+  if constexpr (codec::Encodable<T>) {
+    receive_payload(scratch_, std::nullopt, "Connection::recv");
+    return codec::decode<T>(scratch_);
+  } else {
+    __builtin_unreachable();  // require_encodable has already failed to compile.
+  }
 }
 
 }  // namespace ipcprop
