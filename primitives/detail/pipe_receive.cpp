@@ -55,8 +55,9 @@ class Receiver {
 std::size_t Receiver::receive(PayloadSink& sink) {
   if (channel_.boundaries_lost) {
     throw BrokenMessage(
-        fmt::format("{} on {}: a receiving process died inside a read from the kernel, so message "
-                    "boundaries on this connection are lost; it cannot be read any more",
+        fmt::format("{} on {}: message boundaries on this connection are lost (a receiving "
+                    "process died inside a read from the kernel, or bytes that no Connection "
+                    "sent reached the pipe); it cannot be read any more",
                     point_.operation, describe(point_.object)));
   }
   try {
