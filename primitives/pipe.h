@@ -148,16 +148,19 @@ class Connection {
   // Encodes `value` with the codec (primitives/codec.h; a type it cannot encode is a compile-time
   // error saying why) and sends it as one message. Blocks while the pipe is full or another
   // process is sending on this end. Throws UsageError if closed or receive-only, SystemError
-  // (EPIPE) if no receiving end is left open anywhere.
+  // (EPIPE) if no receiving end is left open anywhere. If a sender died holding this end, first
+  // pads out the message it left torn (see the class comment). A sync point; notifies.
   template <typename T>
   void send(const T& value);
 
   // Connection::recv<T>()
   //
-  // Blocks until a message arrives, receives it and decodes a T. Throws EOFError when the sending
-  // side is closed everywhere and nothing is left, BrokenMessage if the message was lost (see the
-  // class comment), codec::DecodeError (message consumed) if it is not a T, UsageError if closed
-  // or send-only.
+  // Blocks until a message arrives, receives it and decodes a T. There is no timeout: use
+  // poll(timeout) first. Throws EOFError when the sending side is closed everywhere and nothing
+  // is left; BrokenMessage if the message was lost (its sender died mid-message: noticed within
+  // about 5 ms even while the write end stays open elsewhere, never a hang); codec::DecodeError
+  // (message consumed) if it is not a T; UsageError if closed or send-only. A sync point whose
+  // waits go through sync::wait; notifies.
   template <typename T>
   T recv();
 
@@ -189,6 +192,7 @@ class Connection {
   // a message has arrived, or the sending side is closed everywhere (EOF). Does not block and
   // never consumes anything. Returns false while another process is inside recv() on this
   // direction (what has arrived is then that receiver's), since poll() takes the receive lock.
+  // A sync point.
   [[nodiscard]] bool poll() { return poll(sync::Timeout::zero()); }
 
   // Connection::poll(timeout)
@@ -197,14 +201,17 @@ class Connection {
   // or negative timeout does not wait, and sync::Timeout::max() waits forever. It holds the
   // receive lock while it waits, so a concurrent recv() in another process waits for it (at most
   // until a message arrives or the timeout passes). Throws UsageError if closed or send-only.
+  // A sync point whose wait goes through sync::wait, so a controlled harness runs the timeout on
+  // its virtual clock.
   [[nodiscard]] bool poll(sync::Timeout timeout);
 
   // Connection::close()
   //
   // Closes the caller's copies of this end's descriptors; other processes' copies stay open. A
-  // second close() does nothing. Does not block.
+  // second close() does nothing. Does not block. A sync point; notifies both directions.
   void close();
 
+  // The accessors below are not sync points and never block.
   bool closed() const noexcept { return closed_; }
   /// True iff this end can receive (even when closed, like Python's).
   bool readable() const noexcept { return readable_; }
