@@ -8,46 +8,52 @@
 namespace ipcprop::properties::lock_props {
 namespace {
 
-rc::Gen<std::vector<std::uint8_t>> per_actor(int actors, std::uint8_t low, std::uint8_t high) {
-  return rc::gen::container<std::vector<std::uint8_t>>(
-      static_cast<std::size_t>(actors), rc::gen::inRange<std::uint8_t>(low, high + 1));
+rc::Gen<ActorPlan> plan(int max_sections, int max_depth, bool with_intruders) {
+  return rc::gen::build<ActorPlan>(
+      rc::gen::set(&ActorPlan::sections, rc::gen::inRange<std::uint8_t>(1, max_sections + 1)),
+      rc::gen::set(&ActorPlan::depth, rc::gen::inRange<std::uint8_t>(1, max_depth + 1)),
+      rc::gen::set(&ActorPlan::intruder,
+                   rc::gen::inRange<std::uint8_t>(0, with_intruders ? 2 : 1)));
+}
+
+/// 2 to 4 actors. A plain container (not a size picked first) so that shrinking removes one
+/// actor at a time and keeps the others as they were.
+rc::Gen<Workload> actors_of(rc::Gen<ActorPlan> plans) {
+  // resize(4) bounds the number of actors; the plans get their size back so that their
+  // values still cover their whole ranges.
+  return rc::gen::suchThat(
+      rc::gen::resize(4, rc::gen::container<Workload>(rc::gen::resize(100, std::move(plans)))),
+      [](const Workload& workload) { return workload.size() >= 2; });
 }
 
 }  // namespace
 
 std::string describe(const Workload& workload) {
-  std::string text = fmt::format("{} actors", workload.sections.size());
-  for (std::size_t actor = 0; actor < workload.sections.size(); ++actor) {
+  std::string text = fmt::format("{} actors", workload.size());
+  for (std::size_t actor = 0; actor < workload.size(); ++actor) {
+    const ActorPlan& plan = workload[actor];
     fmt::format_to(std::back_inserter(text), "; actor {}: {} critical section{}", actor,
-                   workload.sections[actor], workload.sections[actor] == 1 ? "" : "s");
-    if (workload.depth[actor] > 1) {
-      fmt::format_to(std::back_inserter(text), " at depth {}", workload.depth[actor]);
-    }
-    if (workload.intruder[actor] != 0) text += ", first a release() without holding the lock";
+                   plan.sections, plan.sections == 1 ? "" : "s");
+    if (plan.depth > 1) fmt::format_to(std::back_inserter(text), " at depth {}", plan.depth);
+    if (plan.intruder != 0) text += ", first a release() without holding the lock";
   }
   return text;
 }
 
 rc::Gen<Workload> plain_workload(bool with_intruders) {
-  return rc::gen::mapcat(rc::gen::inRange(2, 5), [with_intruders](int actors) {
-    return rc::gen::build<Workload>(
-        rc::gen::set(&Workload::sections, per_actor(actors, 1, 3)),
-        rc::gen::set(&Workload::depth, per_actor(actors, 1, 1)),
-        rc::gen::set(&Workload::intruder, per_actor(actors, 0, with_intruders ? 1 : 0)));
-  });
+  return actors_of(plan(3, 1, with_intruders));
 }
 
 rc::Gen<Workload> reentrant_workload() {
-  return rc::gen::mapcat(rc::gen::inRange(2, 5), [](int actors) {
-    return rc::gen::build<Workload>(rc::gen::set(&Workload::sections, per_actor(actors, 1, 2)),
-                                    rc::gen::set(&Workload::depth, per_actor(actors, 1, 3)),
-                                    rc::gen::set(&Workload::intruder, per_actor(actors, 0, 0)));
-  });
+  return actors_of(plan(2, 3, false));
 }
 
-std::optional<std::string> outcome_problem(const harness::Outcome& outcome) {
+std::optional<std::string> outcome_problem(const harness::Outcome& outcome,
+                                           const OperationLog& log) {
   if (outcome.passed()) return std::nullopt;
-  return fmt::format("the execution did not finish cleanly: {}", outcome.message);
+  const std::string note = log.first_note();
+  return fmt::format("the execution did not finish cleanly: {}{}", outcome.message,
+                     note.empty() ? std::string() : "\n  the exception: " + note);
 }
 
 std::optional<std::string> overlap(const std::vector<LogRecord>& records) {

@@ -44,13 +44,12 @@ concept RLockLike = LockLike<T>;
 
 namespace lock_props {
 
-/// Per actor, what it does: `sections[i]` critical sections for actor i, each taking the lock
-/// `depth[i]` times (1 for a plain lock); `intruder[i]`: before its sections the actor calls
-/// release() without holding the lock.
-struct Workload {
-  std::vector<std::uint8_t> sections;
-  std::vector<std::uint8_t> depth;
-  std::vector<std::uint8_t> intruder;
+/// What one actor does: `sections` critical sections, each taking the lock `depth` times (1 for
+/// a plain lock); if `intruder`, first a release() without holding the lock.
+struct ActorPlan {
+  std::uint8_t sections = 1;
+  std::uint8_t depth = 1;
+  std::uint8_t intruder = 0;
 
   template <class Archive>
   void serialize(Archive& archive) {
@@ -58,13 +57,20 @@ struct Workload {
   }
 };
 
+/// One plan per actor (2 to 4 actors). Shrinking removes actors one by one and simplifies the
+/// plans of those that remain.
+using Workload = std::vector<ActorPlan>;
+
 std::string describe(const Workload& workload);
 
 /// What actors log.
 enum Record : std::uint16_t { Enter, Exit, IntruderRelease, TimedAcquire, Acquired, Released };
 
 /// Checks shared by the properties; each returns the first violation, naming the events.
-std::optional<std::string> outcome_problem(const harness::Outcome& outcome);
+/// The execution did not pass (crash, deadlock, ...): the outcome's message, and the message of
+/// the exception that ended an actor's program if one did.
+std::optional<std::string> outcome_problem(const harness::Outcome& outcome,
+                                           const OperationLog& log);
 std::optional<std::string> overlap(const std::vector<LogRecord>& records);
 std::optional<std::string> lost_update(const std::vector<LogRecord>& records, int expected);
 std::optional<std::string> intruder_succeeded(const std::vector<LogRecord>& records);

@@ -47,19 +47,33 @@ void intrude(Lock& lock, OperationLog& log, harness::ActorId actor) {
   log.append(actor, IntruderRelease, 0, threw ? 1 : 0);
 }
 
+/// Wraps an actor program so that an exception ending it leaves its message in the log (the
+/// report shows it), then goes on to end the program as before.
+template <typename Program>
+harness::ActorProgram noting_exceptions(OperationLog& log, Program program) {
+  return [&log, program](harness::ActorContext& context) {
+    try {
+      program(context);
+    } catch (const std::exception& error) {
+      log.note(context.id(), error.what());
+      throw;
+    }
+  };
+}
+
 template <typename Lock>
 harness::ActorFactory section_actors(const Workload& workload, OperationLog& log) {
   return [workload, &log] {
     auto lock = std::make_shared<Lock>();
     auto counter = std::make_shared<SharedObject<long>>(0);
     std::vector<harness::ActorProgram> actors;
-    for (std::size_t index = 0; index < workload.sections.size(); ++index) {
-      actors.push_back([=, &log](harness::ActorContext& context) {
-        if (workload.intruder[index] != 0) intrude(*lock, log, context.id());
-        for (int section = 0; section < workload.sections[index]; ++section) {
-          critical_section(*lock, **counter, workload.depth[index], log, context.id());
+    for (const ActorPlan& plan : workload) {
+      actors.push_back(noting_exceptions(log, [=, &log](harness::ActorContext& context) {
+        if (plan.intruder != 0) intrude(*lock, log, context.id());
+        for (int section = 0; section < plan.sections; ++section) {
+          critical_section(*lock, **counter, plan.depth, log, context.id());
         }
-      });
+      }));
     }
     return actors;
   };
@@ -67,7 +81,7 @@ harness::ActorFactory section_actors(const Workload& workload, OperationLog& log
 
 inline int total_sections(const Workload& workload) {
   int total = 0;
-  for (const auto sections : workload.sections) total += sections;
+  for (const ActorPlan& plan : workload) total += plan.sections;
   return total;
 }
 
@@ -85,7 +99,7 @@ struct MutualExclusion {
                                           const OperationLog& log) {
     const auto records = log.records();
     if (auto problem = overlap(records)) return problem;
-    if (auto problem = outcome_problem(outcome)) return problem;
+    if (auto problem = outcome_problem(outcome, log)) return problem;
     return lost_update(records, detail::total_sections(workload));
   }
   static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
@@ -104,7 +118,7 @@ struct ReleaseOnlyWhenHeld {
     const auto records = log.records();
     if (auto problem = intruder_succeeded(records)) return problem;
     if (auto problem = overlap(records)) return problem;
-    if (auto problem = outcome_problem(outcome)) return problem;
+    if (auto problem = outcome_problem(outcome, log)) return problem;
     return lost_update(records, detail::total_sections(workload));
   }
   static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
@@ -121,9 +135,9 @@ struct TimedAcquireFailsOnlyWhenHeld {
     return [workload, &log] {
       auto lock = std::make_shared<Lock>();
       std::vector<harness::ActorProgram> actors;
-      for (std::size_t index = 0; index < workload.sections.size(); ++index) {
-        actors.push_back([=, &log](harness::ActorContext& context) {
-          for (int section = 0; section < workload.sections[index]; ++section) {
+      for (const ActorPlan& plan : workload) {
+        actors.push_back(detail::noting_exceptions(log, [=, &log](harness::ActorContext& context) {
+          for (int section = 0; section < plan.sections; ++section) {
             const std::uint64_t called = log.tick();
             const bool got = lock->acquire(std::chrono::milliseconds(1));
             log.append(context.id(), TimedAcquire, static_cast<std::int64_t>(called), got);
@@ -134,7 +148,7 @@ struct TimedAcquireFailsOnlyWhenHeld {
             // After release() returns: the lock is free from here on, never before.
             log.append(context.id(), Released);
           }
-        });
+        }));
       }
       return actors;
     };
@@ -142,7 +156,7 @@ struct TimedAcquireFailsOnlyWhenHeld {
   static std::optional<std::string> check(const Workload&, const harness::Outcome& outcome,
                                           const OperationLog& log) {
     if (auto problem = timed_acquire_failed_while_free(log.records())) return problem;
-    return outcome_problem(outcome);
+    return outcome_problem(outcome, log);
   }
   static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
 };

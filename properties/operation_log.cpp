@@ -1,6 +1,7 @@
 #include "properties/operation_log.h"
 
 #include <algorithm>
+#include <cstring>
 #include <new>
 
 namespace ipcprop::properties {
@@ -31,6 +32,20 @@ std::vector<LogRecord> OperationLog::records() const {
   return records;
 }
 
+void OperationLog::note(harness::ActorId actor, std::string_view text) noexcept {
+  bool expected = false;
+  if (!header().noted.compare_exchange_strong(expected, true)) return;
+  const std::size_t length = std::min(text.size(), sizeof(Header::note) - 1);
+  std::memcpy(header().note, text.data(), length);
+  header().note[length] = '\0';
+  header().note_actor = actor;
+}
+
+std::string OperationLog::first_note() const {
+  if (!header().noted.load()) return {};
+  return "actor " + std::to_string(header().note_actor) + ": " + header().note;
+}
+
 bool OperationLog::overflowed() const noexcept {
   return header().size.load() > header().capacity;
 }
@@ -38,6 +53,7 @@ bool OperationLog::overflowed() const noexcept {
 void OperationLog::clear() noexcept {
   header().clock.store(0);
   header().size.store(0);
+  header().noted.store(false);
 }
 
 }  // namespace ipcprop::properties

@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/strategy.h"
@@ -38,6 +40,12 @@ class OperationLog {
   /// The next timestamp, without a record: for "call" and "return" moments of one operation.
   std::uint64_t tick() noexcept;
 
+  /// Keeps the first note any actor leaves, e.g. the message of an exception that is about to end
+  /// its program; later notes are dropped.
+  void note(harness::ActorId actor, std::string_view text) noexcept;
+  /// The first note, "actor <id>: <text>", or empty.
+  std::string first_note() const;
+
   /// The records in time order.
   std::vector<LogRecord> records() const;
   bool overflowed() const noexcept;
@@ -49,6 +57,9 @@ class OperationLog {
     std::atomic<std::uint64_t> clock{0};
     std::atomic<std::uint32_t> size{0};
     std::uint32_t capacity = 0;
+    std::atomic<bool> noted{false};
+    harness::ActorId note_actor = 0;
+    char note[256] = {};
   };
   Header& header() const noexcept { return *static_cast<Header*>(memory_.data()); }
   LogRecord* slots() const noexcept {

@@ -25,22 +25,25 @@ rc::detail::TestParams test_params(const SuiteOptions& options) {
   if (rc_params == nullptr || std::strstr(rc_params, "max_success") == nullptr) {
     params.maxSuccess = options.test_cases;
   }
+  if (rc_params == nullptr || std::strstr(rc_params, "seed") == nullptr) {
+    params.seed = options.seed;
+  }
   return params;
 }
 
 PropertyResult failure_result(std::string_view property, std::string_view primitive,
                               std::string workload_text, std::vector<std::byte> workload,
                               std::string invariant, harness::Outcome outcome,
-                              std::uint64_t data_seed) {
+                              std::uint64_t data_seed, std::uint64_t rapidcheck_seed) {
   PropertyResult result;
   result.kind = PropertyResult::Kind::Failed;
   result.token = encode_token(ReplayToken{std::string(property), std::string(primitive), workload,
                                           data_seed, outcome.decisions});
   result.workload = std::move(workload);
   result.outcome = std::move(outcome);
-  result.report = format_report(FailureReport{
-      std::string(property), std::string(primitive), std::move(workload_text), std::move(invariant),
-      rc::detail::configuration().testParams.seed, result.token, &result.outcome});
+  result.report = format_report(FailureReport{std::string(property), std::string(primitive),
+                                              std::move(workload_text), std::move(invariant),
+                                              rapidcheck_seed, result.token, &result.outcome});
   return result;
 }
 

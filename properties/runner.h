@@ -19,7 +19,8 @@
 //   static std::string describe(const Workload&);
 //
 // RapidCheck's own parameters apply (RC_PARAMS: seed, max_success, max_size, reproduce);
-// max_success defaults to SuiteOptions::test_cases when RC_PARAMS does not set it. When the
+// max_success defaults to SuiteOptions::test_cases and seed to SuiteOptions::seed when RC_PARAMS
+// does not set them. When the
 // environment variable IPCPROP_REPLAY holds a token for this property and primitive, the run
 // is that one replay instead; for any other property it is skipped.
 #pragma once
@@ -45,6 +46,10 @@ struct SuiteOptions {
   /// After this much wall-clock time, further test cases pass without running: a budget for
   /// ctest. Shrinking a failure found in time is never cut short.
   std::chrono::milliseconds time_budget{20'000};
+  /// RapidCheck's seed unless RC_PARAMS sets one: fixed, so that ctest runs are repeatable.
+  std::uint64_t seed = 20261125;
+  /// After shrinking, executions spent looking for a schedule with fewer preemptions.
+  int minimization_budget = 300;
   /// The largest scheduling choice generated (ChoiceSequence; 0 = no preemption).
   std::uint16_t max_choice = 3;
   harness::ExecutionOptions execution{};

@@ -7,6 +7,7 @@
 #include <rapidcheck/detail/Configuration.h>
 
 #include "harness/strategies/choice_seq.h"
+#include "harness/strategies/exhaustive.h"
 #include "harness/strategies/replay.h"
 #include "primitives/codec.h"
 #include "properties/report.h"
@@ -22,7 +23,7 @@ rc::detail::TestParams test_params(const SuiteOptions& options);
 PropertyResult failure_result(std::string_view property, std::string_view primitive,
                               std::string workload_text, std::vector<std::byte> workload,
                               std::string invariant, harness::Outcome outcome,
-                              std::uint64_t data_seed);
+                              std::uint64_t data_seed, std::uint64_t rapidcheck_seed);
 
 /// One execution of a property and its verdict: nullopt when the invariant holds.
 template <typename Property, typename Primitive>
@@ -40,6 +41,30 @@ std::optional<std::string> execute(const typename Property::Workload& workload,
   return Property::check(workload, outcome, log);
 }
 
+/// Shrinking a choice sequence is a local search and can stop at a schedule with more
+/// preemptions than the bug needs. For the shrunk workload, search every schedule with fewer
+/// preemptions, fewest first (bounded exhaustive search, as CHESS does), within `budget`
+/// executions; returns the first failing one.
+template <typename Property, typename Primitive>
+std::optional<std::pair<std::string, harness::Outcome>> fewer_preemptions(
+    const typename Property::Workload& workload, std::size_t preemptions,
+    const SuiteOptions& options) {
+  int budget = options.minimization_budget;
+  for (std::uint32_t bound = 0; bound < preemptions && budget > 0; ++bound) {
+    auto search = harness::make_strategy<harness::Exhaustive>(bound, 1000);
+    while (budget-- > 0) {
+      const std::uint64_t started = search->executions_started();
+      harness::Outcome outcome;
+      const auto broken = execute<Property, Primitive>(workload, *search, options, outcome);
+      if (search->executions_started() == started) break;  // Every schedule tried.
+      if (broken && outcome.kind != harness::OutcomeKind::Abandoned) {
+        return std::make_pair(*broken, std::move(outcome));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace detail
 
 template <typename Property, typename Primitive>
@@ -54,8 +79,10 @@ PropertyResult run_property(std::string_view primitive_name, const SuiteOptions&
   int executions = 0;
   const auto start = std::chrono::steady_clock::now();
   const auto property = [&] {
-    const Workload workload = *Property::workload();
-    const std::vector<std::uint16_t> choices = *detail::choice_sequence(options.max_choice);
+    // One tuple, not two draws: a tuple shrinks each part while keeping the other, where two
+    // draws would regenerate the schedule whenever the workload shrinks.
+    const auto [workload, choices] =
+        *rc::gen::tuple(Property::workload(), detail::choice_sequence(options.max_choice));
     if (!last_failure && std::chrono::steady_clock::now() - start > options.time_budget) {
       RC_SUCCEED("time budget spent");
     }
@@ -85,10 +112,15 @@ PropertyResult run_property(std::string_view primitive_name, const SuiteOptions&
     failed.report = message.str();
     return failed;
   }
+  if (auto simpler = detail::fewer_preemptions<Property, Primitive>(
+          last_failure->workload, count_preemptions(last_failure->outcome.decisions), options)) {
+    last_failure->invariant = std::move(simpler->first);
+    last_failure->outcome = std::move(simpler->second);
+  }
   PropertyResult failed = detail::failure_result(
       Property::name, primitive_name, Property::describe(last_failure->workload),
       codec::encode(last_failure->workload), last_failure->invariant,
-      std::move(last_failure->outcome), 0);
+      std::move(last_failure->outcome), 0, detail::test_params(options).seed);
   failed.executions = executions;
   return failed;
 }
@@ -106,9 +138,9 @@ PropertyResult replay_property(const ReplayToken& token, const SuiteOptions& opt
     passed.executions = 1;
     return passed;
   }
-  PropertyResult failed =
-      detail::failure_result(token.property, token.primitive, Property::describe(workload),
-                             token.workload, *broken, std::move(outcome), token.data_seed);
+  PropertyResult failed = detail::failure_result(
+      token.property, token.primitive, Property::describe(workload), token.workload, *broken,
+      std::move(outcome), token.data_seed, detail::test_params(options).seed);
   failed.executions = 1;
   return failed;
 }

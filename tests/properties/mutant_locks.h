@@ -24,6 +24,7 @@ struct Bugs {
   bool shallow_reentry = false;     ///< Reentrant, but the first release frees it.
   bool timed_acquire_gives_up = false;  ///< acquire(timeout) fails at once, held or not.
   bool reentrant = false;
+  bool admits_two = false;  ///< A semaphore that starts at 2: two holders at once.
 };
 
 template <Bugs bugs>
@@ -43,6 +44,11 @@ class MutantLock {
     const sync::SyncPoint point{"MutantLock::release", object()};
     sync::invoke(point);
     const std::uint64_t me = detail::current_caller().token;
+    if (bugs.admits_two && state_->second.load() == me) {
+      state_->second.store(0);
+      sync::notify(point.object);
+      return;
+    }
     if (!bugs.anyone_may_release && state_->owner.load() != me) {
       throw NotOwner("MutantLock::release: not held by the caller");
     }
@@ -55,6 +61,7 @@ class MutantLock {
  private:
   struct State {
     std::atomic<std::uint64_t> owner{0};
+    std::atomic<std::uint64_t> second{0};
     int depth = 0;
   };
 
@@ -69,6 +76,10 @@ class MutantLock {
     for (;;) {
       if (bugs.reentrant && state_->owner.load() == me) {
         ++state_->depth;
+        return true;
+      }
+      if (bugs.admits_two && state_->second.load() == 0 && state_->owner.load() != 0) {
+        state_->second.store(me);  // The bug: a second holder is let in.
         return true;
       }
       if (bugs.split_test_and_set) {
@@ -101,6 +112,7 @@ using SplitTestAndSetLock = MutantLock<Bugs{.split_test_and_set = true}>;
 using AnyoneMayReleaseLock = MutantLock<Bugs{.anyone_may_release = true}>;
 using GiveUpAtOnceLock = MutantLock<Bugs{.timed_acquire_gives_up = true}>;
 using ShallowRLock = MutantLock<Bugs{.shallow_reentry = true, .reentrant = true}>;
+using AdmitsTwoLock = MutantLock<Bugs{.admits_two = true}>;
 using CorrectMutantBaseLock = MutantLock<Bugs{}>;
 
 }  // namespace ipcprop::mutants
