@@ -26,7 +26,13 @@ namespace ipcprop::properties {
 template <typename Property, typename Primitive>
 void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options = {}) {
   PropertyResult result;
-  if (const std::optional<ReplayToken> token = replay_token_from_environment()) {
+  std::optional<ReplayToken> token;
+  try {
+    token = replay_token_from_environment();
+  } catch (const TokenError& error) {
+    FAIL() << "IPCPROP_REPLAY: " << error.what();
+  }
+  if (token) {
     if (token->property != Property::name || token->primitive != primitive_name) {
       GTEST_SKIP() << "IPCPROP_REPLAY names " << token->property << " for " << token->primitive;
     }

@@ -8,7 +8,7 @@
 namespace ipcprop::properties {
 namespace {
 
-constexpr std::size_t kColumn = 30;
+constexpr std::size_t kColumn = 34;
 
 std::string cell_text(const harness::Event& event, const harness::History& history) {
   switch (event.kind) {
