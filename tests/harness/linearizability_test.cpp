@@ -335,16 +335,29 @@ TEST(Linearizability, TinyBudgetGivesUndecided) {
 }
 
 TEST(Linearizability, TwoHundredOperationsFromFourActors) {
-  // Performance sanity only: the time is printed, never asserted (see DESIGN.md).
-  std::mt19937_64 rng(200);
-  Generated g = generate(rng, 200, 4, false);
-  const auto start = std::chrono::steady_clock::now();
-  auto r = check(g.history, g.capacity);
-  const auto elapsed =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
-  ASSERT_TRUE(r.linearizable()) << r.explanation;
-  std::cout << "200 operations, 4 actors, capacity " << g.capacity << ": " << r.explored
-            << " states in " << elapsed.count() << " ms\n";
+  // Performance sanity only: times are printed, never asserted (see DESIGN.md). Every actor
+  // always has an operation in flight here, and an unbounded queue's backlog can grow long,
+  // which is hard for this search: some histories exhaust a 100,000-state budget.
+  int linearizable = 0;
+  int undecided = 0;
+  double slowest = 0;
+  for (int seed = 0; seed < 20; ++seed) {
+    std::mt19937_64 rng(seed);
+    Generated g = generate(rng, 200, 4);
+    const auto start = std::chrono::steady_clock::now();
+    auto r = check_linearizability<QueueModel>(g.history, QueueModel::with_capacity(g.capacity),
+                                               CheckOptions{.max_states = 100'000});
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    slowest = std::max(slowest, ms);
+    ASSERT_NE(r.verdict, Verdict::NotLinearizable) << "seed " << seed << ": " << r.explanation;
+    linearizable += r.linearizable() ? 1 : 0;
+    undecided += r.verdict == Verdict::Undecided ? 1 : 0;
+    std::cout << "seed " << seed << ", capacity " << g.capacity << ": " << r.explored << " states, "
+              << ms << " ms" << (r.linearizable() ? "" : " (undecided)") << "\n";
+  }
+  std::cout << linearizable << " linearizable, " << undecided << " undecided, slowest " << slowest
+            << " ms\n";
 }
 
 }  // namespace
