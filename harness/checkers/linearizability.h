@@ -22,6 +22,16 @@
 // a return means that operation should already have been linearized: the last lift is undone
 // ("unlift") and the next candidate tried. Seen pairs are kept in a hash set (memoization), so
 // each (set, state) pair is explored at most once. The budget counts those pairs.
+//
+// Pending operations: a pending call's return is placed after every other event, so it may
+// be linearized anywhere after its call; its output is unknown, so each of
+// M::possible_outputs is tried (outputs that leave the state unchanged are skipped: taking
+// effect that way is the same as never taking effect). The search succeeds once every
+// completed operation is linearized; pending ones left over are taken never to have happened.
+//
+// Cost: exponential in the worst case (the problem is NP-complete); memoization keeps common
+// histories fast. Histories where many operations overlap and a wrong early choice shows only
+// much later (an unbounded queue with a long backlog and long puts) can exhaust the budget.
 #pragma once
 
 #include <concepts>

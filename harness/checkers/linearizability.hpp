@@ -83,7 +83,9 @@ void explain_failure(const std::vector<Operation<typename M::Input, typename M::
     const auto& op = history[i];
     std::string reason;
     if (!successors<M>(state, op).empty()) {
-      reason = "possible here, but no linearization continues after it";
+      reason = result.verdict == Verdict::Undecided
+                   ? "possible here; the search had not finished after it"
+                   : "possible here, but no linearization continues after it";
     } else if (op.pending()) {
       reason = "pending; taking effect here changes nothing";
     } else if constexpr (ExplainingModel<M>) {
