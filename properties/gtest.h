@@ -5,6 +5,7 @@
 //   check_in_gtest<Property, Type>(name)   runs one property as the body of the current test
 //   IPCPROP_LOCK_SUITE(Type)                one line registers the lock suite for Type
 //   IPCPROP_RLOCK_SUITE(Type)               the lock suite plus reentrancy
+//   IPCPROP_QUEUE_SUITE(Type)               the queue suite for a queue of std::int64_t
 //
 // A failing property fails its test with the report, which ends with "ipcprop replay <token>".
 // With IPCPROP_REPLAY=<token> in the environment, the test named by the token replays that one
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "properties/lock_suite.h"
+#include "properties/queue_suite.h"
 #include "properties/runner.h"
 
 namespace ipcprop::properties {
@@ -75,3 +77,16 @@ void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options
         ::ipcprop::properties::lock_props::ReentrantMutualExclusion, Type>(#Type); \
   }                                                                                \
   static_assert(::ipcprop::properties::RLockLike<Type>, #Type " is not RLockLike")
+
+/// Registers the queue suite for `Type`, a QueueLike queue of std::int64_t (an unqualified
+/// name): tests <Type>QueueProps.Linearizable and .ExactlyOnceInOrder.
+#define IPCPROP_QUEUE_SUITE(Type)                                                                  \
+  TEST(Type##QueueProps, Linearizable) {                                                           \
+    ::ipcprop::properties::check_in_gtest< ::ipcprop::properties::queue_props::Linearizable,       \
+                                           Type>(#Type);                                           \
+  }                                                                                                \
+  TEST(Type##QueueProps, ExactlyOnceInOrder) {                                                     \
+    ::ipcprop::properties::check_in_gtest< ::ipcprop::properties::queue_props::ExactlyOnceInOrder, \
+                                           Type>(#Type);                                           \
+  }                                                                                                \
+  static_assert(::ipcprop::properties::QueueLike<Type>, #Type " is not QueueLike")
