@@ -6,6 +6,7 @@
 //   IPCPROP_LOCK_SUITE(Type)                one line registers the lock suite for Type
 //   IPCPROP_RLOCK_SUITE(Type)               the lock suite plus reentrancy
 //   IPCPROP_QUEUE_SUITE(Type)               the queue suite for a queue of std::int64_t
+//   IPCPROP_PIPE_SUITE(Factory)             the pipe suite for Factory::make(duplex)
 //
 // A failing property fails its test with the report, which ends with "ipcprop replay <token>".
 // With IPCPROP_REPLAY=<token> in the environment, the test named by the token replays that one
@@ -18,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "properties/lock_suite.h"
+#include "properties/pipe_suite.h"
 #include "properties/queue_suite.h"
 #include "properties/runner.h"
 
@@ -54,19 +56,19 @@ void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options
 
 /// Registers the lock suite for `Type` (an unqualified name: alias a qualified one first) as
 /// GoogleTests named <Type>LockProps.<Property>, discovered by ctest like any test.
-#define IPCPROP_LOCK_SUITE(Type)                                                                   \
-  TEST(Type##LockProps, MutualExclusion) {                                                         \
-    ::ipcprop::properties::check_in_gtest< ::ipcprop::properties::lock_props::MutualExclusion,     \
-                                           Type>(#Type);                                           \
-  }                                                                                                \
-  TEST(Type##LockProps, ReleaseOnlyWhenHeld) {                                                     \
-    ::ipcprop::properties::check_in_gtest< ::ipcprop::properties::lock_props::ReleaseOnlyWhenHeld, \
-                                           Type>(#Type);                                           \
-  }                                                                                                \
-  TEST(Type##LockProps, TimedAcquireFailsOnlyWhenHeld) {                                           \
-    ::ipcprop::properties::check_in_gtest<                                                         \
-        ::ipcprop::properties::lock_props::TimedAcquireFailsOnlyWhenHeld, Type>(#Type);            \
-  }                                                                                                \
+#define IPCPROP_LOCK_SUITE(Type)                                                                  \
+  TEST(Type##LockProps, MutualExclusion) {                                                        \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::MutualExclusion,     \
+                                          Type>(#Type);                                           \
+  }                                                                                               \
+  TEST(Type##LockProps, ReleaseOnlyWhenHeld) {                                                    \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::ReleaseOnlyWhenHeld, \
+                                          Type>(#Type);                                           \
+  }                                                                                               \
+  TEST(Type##LockProps, TimedAcquireFailsOnlyWhenHeld) {                                          \
+    ::ipcprop::properties::check_in_gtest<                                                        \
+        ::ipcprop::properties::lock_props::TimedAcquireFailsOnlyWhenHeld, Type>(#Type);           \
+  }                                                                                               \
   static_assert(::ipcprop::properties::LockLike<Type>, #Type " is not LockLike")
 
 /// Registers the lock suite and the reentrancy property for `Type`.
@@ -82,11 +84,24 @@ void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options
 /// name): tests <Type>QueueProps.Linearizable and .ExactlyOnceInOrder.
 #define IPCPROP_QUEUE_SUITE(Type)                                                                  \
   TEST(Type##QueueProps, Linearizable) {                                                           \
-    ::ipcprop::properties::check_in_gtest< ::ipcprop::properties::queue_props::Linearizable,       \
-                                           Type>(#Type);                                           \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::queue_props::Linearizable, Type>( \
+        #Type);                                                                                    \
   }                                                                                                \
   TEST(Type##QueueProps, ExactlyOnceInOrder) {                                                     \
-    ::ipcprop::properties::check_in_gtest< ::ipcprop::properties::queue_props::ExactlyOnceInOrder, \
-                                           Type>(#Type);                                           \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::queue_props::ExactlyOnceInOrder,  \
+                                          Type>(#Type);                                            \
   }                                                                                                \
   static_assert(::ipcprop::properties::QueueLike<Type>, #Type " is not QueueLike")
+
+/// Registers the pipe suite for `Factory` (an unqualified name; Factory::make(duplex) returns two
+/// connected ConnectionLike ends): tests <Factory>PipeProps.WholeInOrderThenEof and .Duplex.
+#define IPCPROP_PIPE_SUITE(Factory)                                                               \
+  TEST(Factory##PipeProps, WholeInOrderThenEof) {                                                 \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::pipe_props::WholeInOrderThenEof, \
+                                          Factory>(#Factory);                                     \
+  }                                                                                               \
+  TEST(Factory##PipeProps, Duplex) {                                                              \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::pipe_props::Duplex, Factory>(    \
+        #Factory);                                                                                \
+  }                                                                                               \
+  static_assert(::ipcprop::properties::PipeFactory<Factory>, #Factory " is not a PipeFactory")
