@@ -7,6 +7,7 @@
 //   IPCPROP_RLOCK_SUITE(Type)               the lock suite plus reentrancy
 //   IPCPROP_QUEUE_SUITE(Type)               the queue suite for a queue of std::int64_t
 //   IPCPROP_PIPE_SUITE(Factory)             the pipe suite for Factory::make(duplex)
+//   IPCPROP_PROCESS_SUITE(Type)             the process suite (S1, S2, exit codes, signals)
 //
 // A failing property fails its test with the report, which ends with "ipcprop replay <token>".
 // With IPCPROP_REPLAY=<token> in the environment, the test named by the token replays that one
@@ -20,6 +21,7 @@
 
 #include "properties/lock_suite.h"
 #include "properties/pipe_suite.h"
+#include "properties/process_suite.h"
 #include "properties/queue_suite.h"
 #include "properties/runner.h"
 
@@ -105,3 +107,20 @@ void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options
         #Factory);                                                                                \
   }                                                                                               \
   static_assert(::ipcprop::properties::PipeFactory<Factory>, #Factory " is not a PipeFactory")
+
+/// Registers the process suite for `Type` (an unqualified name): tests
+/// <Type>ProcessProps.ForkTree, .JoinOrdering and .ExitCodesAndSignals.
+#define IPCPROP_PROCESS_SUITE(Type)                                                              \
+  TEST(Type##ProcessProps, ForkTree) {                                                           \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::process_props::ForkTree, Type>( \
+        #Type);                                                                                  \
+  }                                                                                              \
+  TEST(Type##ProcessProps, JoinOrdering) {                                                       \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::process_props::JoinOrdering,    \
+                                          Type>(#Type);                                          \
+  }                                                                                              \
+  TEST(Type##ProcessProps, ExitCodesAndSignals) {                                                \
+    ::ipcprop::properties::check_in_gtest<                                                       \
+        ::ipcprop::properties::process_props::ExitCodesAndSignals, Type>(#Type);                 \
+  }                                                                                              \
+  static_assert(::ipcprop::properties::ProcessLike<Type>, #Type " is not ProcessLike")

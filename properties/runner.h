@@ -52,7 +52,9 @@ struct SuiteOptions {
   int minimization_budget = 300;
   /// The largest scheduling choice generated (ChoiceSequence; 0 = no preemption).
   std::uint16_t max_choice = 3;
-  harness::ExecutionOptions execution{};
+  /// Executions get a short watchdog: a property's actors are small, and a hang that is not a
+  /// deadlock (an actor blocked outside the hooks) should cost seconds, not minutes, to shrink.
+  harness::ExecutionOptions execution{.wall_clock_limit = std::chrono::milliseconds(2000)};
 };
 
 struct PropertyResult {

@@ -1,0 +1,46 @@
+// The process suite must catch a join that returns before the child has exited.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "primitives/process.h"
+#include "properties/process_suite.h"
+#include "properties/runner.h"
+
+namespace ipcprop::properties {
+namespace {
+
+/// join() only checks once whether the child is done (a poll mistaken for a wait).
+class EarlyJoinProcess {
+ public:
+  explicit EarlyJoinProcess(std::function<int()> target) : inner_(std::move(target)) {}
+  void start() { inner_.start(); }
+  void join() { static_cast<void>(inner_.join(std::chrono::nanoseconds(0))); }
+  std::optional<int> exitcode() { return inner_.exitcode(); }
+  void terminate() { inner_.terminate(); }
+  void kill() { inner_.kill(); }
+
+ private:
+  Process inner_;
+};
+
+TEST(ProcessMutants, JoinReturningBeforeExitIsCaughtShrunkAndReplayed) {
+  const PropertyResult result =
+      run_property<process_props::JoinOrdering, EarlyJoinProcess>("EarlyJoinProcess");
+  ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
+  EXPECT_TRUE(result.report.find("join ordering") != std::string::npos ||
+              result.report.find("exit code") != std::string::npos)
+      << result.report;
+  const ReplayToken token = decode_token(result.token);
+  for (int run = 0; run < 20; ++run) {
+    const PropertyResult again =
+        replay_property<process_props::JoinOrdering, EarlyJoinProcess>(token);
+    ASSERT_FALSE(again.passed());
+    ASSERT_EQ(again.outcome.history.hash(), result.outcome.history.hash()) << "run " << run;
+  }
+}
+
+}  // namespace
+}  // namespace ipcprop::properties
