@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "harness/checkers/mutual_exclusion.h"
+
 namespace ipcprop::properties::lock_props {
 namespace {
 
@@ -57,21 +59,21 @@ std::optional<std::string> outcome_problem(const harness::Outcome& outcome,
 }
 
 std::optional<std::string> overlap(const std::vector<LogRecord>& records) {
-  const LogRecord* inside = nullptr;
+  std::vector<harness::CriticalEvent> events;
   for (const LogRecord& record : records) {
-    if (record.kind == Enter) {
-      if (inside != nullptr) {
-        return fmt::format(
-            "mutual exclusion: actor {} entered the critical section at t={} while actor {}, "
-            "which entered at t={}, was still inside",
-            record.actor, record.time, inside->actor, inside->time);
-      }
-      inside = &record;
-    } else if (record.kind == Exit && inside != nullptr && inside->actor == record.actor) {
-      inside = nullptr;
+    if (record.kind == Enter || record.kind == Exit) {
+      events.push_back({record.actor,
+                        record.kind == Enter ? harness::CriticalEvent::Kind::Enter
+                                             : harness::CriticalEvent::Kind::Exit,
+                        record.time});
     }
   }
-  return std::nullopt;
+  const auto found = harness::find_overlap(events);
+  if (!found) return std::nullopt;
+  return fmt::format(
+      "mutual exclusion: actor {} entered the critical section at t={} while actor {}, which "
+      "entered at t={}, was still inside",
+      found->intruder, found->intruder_at, found->inside, found->inside_since);
 }
 
 std::optional<std::string> lost_update(const std::vector<LogRecord>& records, int expected) {
