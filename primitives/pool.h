@@ -179,6 +179,12 @@ class AsyncResult {
 template <typename R>
 class ImapResults {
  public:
+  ImapResults(ImapResults&&) noexcept = default;
+  ImapResults& operator=(ImapResults&&) noexcept = default;
+  ImapResults(const ImapResults&) = delete;
+  ImapResults& operator=(const ImapResults&) = delete;
+  ~ImapResults() = default;
+
   // ImapResults::next()
   //
   // Blocks until the next result is ready and returns it; nullopt once every result was handed

@@ -122,11 +122,18 @@ std::shared_ptr<ChunkState> PoolCore::submit(std::string_view operation, TaskRun
   chunk->first = first;
   chunk->count = count;
   const std::uint64_t id = next_chunk_++;
-  write_header(TaskHeader{TaskKind::Run, count, id, first, runner, function}, message_);
-  message_.insert(message_.end(), records.begin(), records.end());
-  static_cast<void>(
-      tasks_.put(operation, message_, sync::Deadline::forever(), sync::Timeout::max()));
+  write_header(TaskHeader{TaskKind::Run, count, id, first, runner, function}, outgoing_);
+  outgoing_.insert(outgoing_.end(), records.begin(), records.end());
   pending_.emplace(id, chunk);
+  // While the task queue is full, collect replies, so that workers blocked on a full reply
+  // queue can go on and take more tasks.
+  const auto put = [&] {
+    return tasks_.put(operation, outgoing_, sync::Deadline::after(sync::Timeout::zero()),
+                      sync::Timeout::zero());
+  };
+  if (!put()) {
+    static_cast<void>(wait_until(put, sync::Deadline::forever(), sync::Timeout::max()));
+  }
   return chunk;
 }
 

@@ -117,7 +117,8 @@ class PoolCore {
   State state_ = State::Running;
   std::optional<std::string> broken_;  ///< Set when an initializer failed.
   pid_t owner_pid_;
-  PoolBytes message_;  ///< Scratch for messages sent and received.
+  PoolBytes message_;   ///< Scratch for messages received (and stop messages sent).
+  PoolBytes outgoing_;  ///< Scratch for chunks sent.
 };
 
 template <typename Done>
