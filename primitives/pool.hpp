@@ -48,7 +48,8 @@ using TaskResultT = typename TaskResult<Fn, Input, Unpack>::type;
 template <typename Fn, typename Input, bool Unpack>
 void run_tasks(std::uintptr_t function, std::span<const std::byte> inputs, std::uint32_t count,
                PoolBytes& outcomes) {
-  const auto task = reinterpret_cast<Fn>(function);
+  // The integer was made from an Fn in the owner, a fork of this same binary.
+  const auto task = reinterpret_cast<Fn>(function);  // NOLINT(performance-no-int-to-ptr)
   RecordReader reader(inputs);
   thread_local PoolBytes encoded;
   for (std::uint32_t i = 0; i < count; ++i) {

@@ -24,14 +24,13 @@ namespace ipcprop {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::counters;
 
 int square(int x) {
   testing::count_run(x);
   return x * x;
 }
 
-std::string describe(int number, std::string word) {
+std::string describe(int number, const std::string& word) {
   return std::to_string(number) + " " + word;
 }
 
@@ -79,6 +78,7 @@ TEST(Pool, MapRunsEveryTaskOnceWithAnyChunksize) {
   std::vector<int> items(100);
   for (int i = 0; i < 100; ++i) items[i] = i;
   std::vector<int> expected;
+  expected.reserve(items.size());
   for (int x : items) expected.push_back(x * x);
   Pool pool(3);
   for (std::size_t chunksize : {0, 1, 7, 100, 1000}) {
@@ -104,7 +104,7 @@ TEST(Pool, MapCarriesValuesThroughTheCodec) {
   const auto lengths = pool.map([](const std::string& word) { return word.size(); }, words);
   EXPECT_EQ(lengths, (std::vector<std::size_t>{1, 2, 0, 10000}));
   const auto wrapped =
-      pool.map([](std::string word) { return std::vector<std::string>{word}; }, words, 3);
+      pool.map([](const std::string& word) { return std::vector<std::string>{word}; }, words, 3);
   ASSERT_EQ(wrapped.size(), 4u);
   EXPECT_EQ(wrapped[3], std::vector<std::string>{words[3]});
 }
@@ -190,6 +190,7 @@ TEST(Pool, ImapUnorderedYieldsAPermutationInCompletionOrder) {
   started_it.wait();
   // Task 0 blocks one worker; the other finishes 1..4 before 0 can.
   std::vector<int> seen;
+  seen.reserve(4);
   for (int i = 0; i < 4; ++i) seen.push_back(results.next().value());
   std::sort(seen.begin(), seen.end());
   EXPECT_EQ(seen, (std::vector<int>{1, 4, 9, 16}));
@@ -238,6 +239,7 @@ TEST(Pool, MaxtasksperchildReplacesWorkersAndRunsEachTaskOnce) {
   std::vector<int> items(20);
   for (int i = 0; i < 20; ++i) items[i] = i;
   std::vector<int> expected;
+  expected.reserve(items.size());
   for (int x : items) expected.push_back(x * x);
   EXPECT_EQ(pool.map(square, items, 1), expected);
   std::set<pid_t> runners;
@@ -257,6 +259,7 @@ TEST(Pool, CloseLetsSubmittedTasksFinish) {
   const testing::SharedCounters shared;
   Pool pool(2);
   std::vector<AsyncResult<int>> results;
+  results.reserve(10);
   for (int i = 0; i < 10; ++i) results.push_back(pool.apply_async(square, i));
   pool.close();
   pool.join();

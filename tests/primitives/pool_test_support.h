@@ -42,6 +42,8 @@ class SharedCounters {
   SharedCounters() { counters = object_.get(); }
   SharedCounters(const SharedCounters&) = delete;
   SharedCounters& operator=(const SharedCounters&) = delete;
+  SharedCounters(SharedCounters&&) = delete;
+  SharedCounters& operator=(SharedCounters&&) = delete;
   ~SharedCounters() { counters = nullptr; }
   PoolCounters* operator->() const noexcept { return object_.get(); }
 
