@@ -1,7 +1,9 @@
-// Pool under the controlled harness: S3 (Pool(2).map(f, {1, 2, 3})) in many random schedules,
-// each task exactly once, results in order, and both distributions of the three tasks over
-// the two workers seen; retiring workers and terminate never look like a deadlock; a worker
-// that dies mid-task is reported as a crash, never as a hang.
+// Pool under the harness: S3 (Pool(2).map(f, {1, 2, 3})) in many random controlled schedules -
+// each task exactly once, results in order, both distributions of the three tasks over the two
+// workers seen - and in stress mode; retiring workers and terminate never look like a deadlock,
+// while a task that can never finish is reported as one at once; get(timeout) runs on virtual
+// time; a worker that dies mid-task is reported as a crash, never as a hang.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <set>
@@ -13,6 +15,7 @@
 #include "harness/execution.h"
 #include "harness/strategies/random.h"
 #include "primitives/pool.h"
+#include "primitives/queue.h"
 #include "tests/primitives/pool_test_support.h"
 
 namespace ipcprop {
@@ -31,6 +34,12 @@ int square(int x) {
 int die_on_two(int x) {
   if (x == 2) ::raise(SIGKILL);
   return x;
+}
+
+Queue<int>* never_filled = nullptr;  ///< Tasks that must not finish wait on it (hooked).
+
+int wait_for_ever(int x) {
+  return x + never_filled->get();
 }
 
 Outcome run_one(const ActorProgram& program, std::uint64_t seed) {
@@ -116,6 +125,64 @@ TEST(PoolHarness, TerminateWithTasksQueuedPasses) {
         seed);
     ASSERT_TRUE(outcome.passed()) << "seed " << seed << ": " << outcome.message;
   }
+}
+
+TEST(PoolHarness, TimedGetRunsOnVirtualTime) {
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome outcome = run_one(
+      [](ActorContext&) {
+        Queue<int> queue;
+        never_filled = &queue;
+        Pool pool(1);
+        auto result = pool.apply_async(wait_for_ever, 1);
+        try {
+          static_cast<void>(result.get(std::chrono::hours(1)));
+        } catch (const TimeoutError&) {
+          pool.terminate();
+          pool.join();
+          return;
+        }
+        throw std::logic_error("get(1h) did not time out");
+      },
+      3);
+  ASSERT_TRUE(outcome.passed()) << outcome.message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(PoolHarness, TaskThatCanNeverFinishIsReportedAsDeadlock) {
+  const Outcome outcome = run_one(
+      [](ActorContext&) {
+        Queue<int> queue;
+        never_filled = &queue;
+        Pool pool(1);
+        static_cast<void>(pool.apply(wait_for_ever, 1));
+      },
+      4);
+  ASSERT_EQ(outcome.kind, OutcomeKind::Deadlock) << outcome.message;
+  EXPECT_NE(outcome.message.find("in Pool::wait"), std::string::npos) << outcome.message;
+  EXPECT_NE(outcome.message.find("in Queue::get"), std::string::npos) << outcome.message;
+}
+
+TEST(PoolHarness, MapOfThreeTasksPassesInStressMode) {
+  const testing::SharedCounters shared;
+  harness::ExecutionOptions options;
+  options.mode = harness::Mode::Stress;
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    for (auto& runs : shared->runs) runs = 0;
+    const harness::ActorFactory actors = [] {
+      return std::vector<ActorProgram>{[](ActorContext&) {
+        Pool pool(2);
+        require(pool.map(square, {1, 2, 3}) == std::vector<int>{1, 4, 9}, "results in order");
+        pool.close();
+        pool.join();
+      }};
+    };
+    auto strategy = harness::make_strategy<harness::RandomWalk>(seed);
+    const Outcome outcome = harness::run_execution(actors, *strategy, options);
+    ASSERT_TRUE(outcome.passed()) << "seed " << seed << ": " << outcome.message;
+    for (int x = 1; x <= 3; ++x) EXPECT_EQ(shared->runs[x].load(), 1) << "task " << x;
+  }
+  EXPECT_LE(shared->max_running.load(), 2);
 }
 
 TEST(PoolHarness, WorkerDyingMidTaskIsACrashNotAHang) {
