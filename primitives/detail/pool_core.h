@@ -11,6 +11,9 @@
 // queue, which every reply notifies), or the owner spins briefly on PoolSharedHeader's reply
 // counter and then sleeps in ppoll() on its eventfd plus every worker's pidfd, so that a reply
 // and a death both wake it, with no helper thread and no polling period.
+//
+// Defined in pool_core.cpp (construction, submission, replies, waiting) and pool_lifecycle.cpp
+// (starting workers, their deaths and replacement, close, terminate, join).
 #pragma once
 
 #include <cstddef>
