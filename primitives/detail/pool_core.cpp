@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
+#include <cstring>
 #include <new>
 
 #include <poll.h>
@@ -97,15 +99,67 @@ std::shared_ptr<ChunkState> PoolCore::submit(std::string_view operation, TaskRun
   outgoing_.insert(outgoing_.end(), records.begin(), records.end());
   pending_.emplace(id, chunk);
   // While the task queue is full, collect replies, so that workers blocked on a full reply
-  // queue can go on and take more tasks.
+  // queue can go on and take more tasks. The sequence number is the one of the put that works.
   const auto put = [&] {
-    return tasks_.put(operation, outgoing_, sync::Deadline::after(sync::Timeout::zero()),
-                      sync::Timeout::zero());
+    chunk->sequence = next_sequence_;
+    return put_message(operation, outgoing_, false);
   };
   if (!put()) {
     static_cast<void>(wait_until(put, sync::Deadline::forever(), sync::Timeout::max()));
   }
+  chunk_of_sequence_.emplace(chunk->sequence, id);
   return chunk;
+}
+
+bool PoolCore::put_message(std::string_view operation, PoolBytes& message, bool block) {
+  const std::uint64_t sequence = next_sequence_;
+  std::memcpy(message.data() + offsetof(TaskHeader, sequence), &sequence, sizeof sequence);
+  const sync::Deadline deadline =
+      block ? sync::Deadline::forever() : sync::Deadline::after(sync::Timeout::zero());
+  if (!tasks_.put(operation, message, deadline,
+                  block ? sync::Timeout::max() : sync::Timeout::zero())) {
+    return false;
+  }
+  ++next_sequence_;
+  return true;
+}
+
+void PoolCore::put_control(std::string_view operation, TaskKind kind) {
+  PoolBytes message;
+  write_header(TaskHeader{kind, 0, 0, 0, nullptr, 0}, message);
+  if (kind == TaskKind::Stop) stop_sequences_.insert(next_sequence_);
+  static_cast<void>(put_message(operation, message, true));
+}
+
+void PoolCore::handle_lost(std::uint64_t sequence, pid_t dead_pid) {
+  if (const auto stop = stop_sequences_.find(sequence); stop != stop_sequences_.end()) {
+    // The dead worker took a stop message meant for its successor: put another.
+    stop_sequences_.erase(stop);
+    if (state_ == State::Closed) put_control("Pool::close", TaskKind::Stop);
+    return;
+  }
+  const auto found = chunk_of_sequence_.find(sequence);
+  if (found == chunk_of_sequence_.end()) return;  // A probe.
+  const auto pending = pending_.find(found->second);
+  chunk_of_sequence_.erase(found);
+  if (pending == pending_.end()) return;
+  for (std::uint32_t index = 0; index < workers_.size(); ++index) {
+    // The reply can come before its sender's death was seen: judge that death now, to name it.
+    const auto& process = workers_[index].process;
+    if (process && process->pid() == dead_pid) worker_ended(index);
+  }
+  const auto death = deaths_.find(dead_pid);
+  const std::string who =
+      death != deaths_.end() ? death->second : fmt::format("a worker (pid {}) died", dead_pid);
+  ChunkState& chunk = *pending->second;
+  fail(chunk,
+       fmt::format("{} while taking {}, before running {}", who,
+                   chunk.count == 1
+                       ? fmt::format("task {}", chunk.first)
+                       : fmt::format("tasks {}..{}", chunk.first, chunk.first + chunk.count - 1),
+                   chunk.count == 1 ? "it" : "them"),
+       true);
+  pending_.erase(pending);
 }
 
 bool PoolCore::step(const sync::SyncPoint& point, sync::Deadline deadline) {
@@ -172,6 +226,9 @@ void PoolCore::handle_reply(std::span<const std::byte> reply) {
     case ReplyKind::Stopped:
       worker_ended(header.worker);
       return;
+    case ReplyKind::LostInTake:
+      handle_lost(header.chunk, header.dead_pid);
+      return;
     case ReplyKind::InitializerFailed: {
       const Record record = RecordReader(body).next();
       const auto pid =
@@ -193,6 +250,7 @@ void PoolCore::complete(std::uint64_t id, PoolBytes outcomes) {
   for (std::uint32_t i = 0; i < chunk.count; ++i) chunk.records.push_back(reader.next());
   chunk.done = true;
   chunk.completed_order = ++completed_;
+  chunk_of_sequence_.erase(chunk.sequence);
   pending_.erase(found);
 }
 

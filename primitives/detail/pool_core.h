@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <sys/types.h>
@@ -42,7 +43,8 @@ namespace ipcprop::detail {
 /// The fate of one chunk of tasks, filled in by the owner when its reply (or its worker's death)
 /// is seen. Shared by the PoolCore (until done) and the results that wait for it.
 struct ChunkState {
-  std::uint64_t first = 0;  ///< The number of its first task within the call that submitted it.
+  std::uint64_t first = 0;     ///< The number of its first task within the call that submitted it.
+  std::uint64_t sequence = 0;  ///< Its message's position among all messages put.
   std::uint32_t count = 0;
   bool done = false;
   std::uint64_t completed_order = 0;  ///< 1 for the first chunk of the pool to finish, ...
@@ -101,6 +103,12 @@ class PoolCore {
   void fail(ChunkState& chunk, std::string failure, bool worker_died);
   void worker_ended(std::uint32_t index);
   void start_worker(std::uint32_t index);
+  /// Puts `message` (a TaskHeader first) with the next sequence number; false iff `block` is
+  /// false and the queue is full.
+  bool put_message(std::string_view operation, PoolBytes& message, bool block);
+  /// Puts a message of `kind` (Stop or Probe), blocking.
+  void put_control(std::string_view operation, TaskKind kind);
+  void handle_lost(std::uint64_t sequence, pid_t dead_pid);
   void block_in_kernel(std::uint32_t observed, sync::Deadline deadline);
   bool all_workers_gone() const;
   void fail_all_pending(std::string_view why);
@@ -116,6 +124,10 @@ class PoolCore {
   std::size_t maxtasksperchild_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ChunkState>> pending_;
   std::uint64_t next_chunk_ = 0;
+  std::uint64_t next_sequence_ = 0;  ///< Of the next message put on the task queue.
+  std::unordered_map<std::uint64_t, std::uint64_t> chunk_of_sequence_;  ///< Pending chunks.
+  std::unordered_set<std::uint64_t> stop_sequences_;
+  std::unordered_map<pid_t, std::string> deaths_;  ///< "worker 1 (pid N) was killed by ...".
   std::uint64_t completed_ = 0;
   State state_ = State::Running;
   std::optional<std::string> broken_;  ///< Set when an initializer failed.

@@ -76,6 +76,7 @@ void PoolCore::worker_ended(std::uint32_t index) {
   WorkerSlot& worker_slot = slot(index);
   if (worker_slot.stopped.load(std::memory_order_acquire) != 0) return;  // Its end: no successor.
   const std::uint64_t running = worker_slot.running.load(std::memory_order_acquire);
+  deaths_[pid] = fmt::format("worker {} (pid {}) {}", index + 1, pid, describe_exit(exit_code));
   if (running != 0) {
     if (const auto found = pending_.find(running - 1); found != pending_.end()) {
       fail(*found->second,
@@ -86,7 +87,11 @@ void PoolCore::worker_ended(std::uint32_t index) {
     }
   }
   if (broken_ || state_ == State::Terminated || state_ == State::Joined) return;
+  const bool retired = worker.retiring;
   start_worker(index);
+  // Dying idle, it may have died between taking a message and recording it: whoever takes the
+  // next message sees the gap (pool_shared.h), so make sure there is a next message.
+  if (running == 0 && !retired) put_control("Pool::probe", TaskKind::Probe);
 }
 
 bool PoolCore::all_workers_gone() const {
@@ -98,11 +103,7 @@ void PoolCore::close() {
   require_owner("Pool::close");
   if (state_ != State::Running) return;
   state_ = State::Closed;
-  write_header(TaskHeader{TaskKind::Stop, 0, 0, 0, nullptr, 0}, message_);
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    static_cast<void>(
-        tasks_.put("Pool::close", message_, sync::Deadline::forever(), sync::Timeout::max()));
-  }
+  for (std::size_t i = 0; i < workers_.size(); ++i) put_control("Pool::close", TaskKind::Stop);
 }
 
 void PoolCore::terminate() noexcept {

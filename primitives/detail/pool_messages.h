@@ -26,15 +26,18 @@ using PoolBytes = std::vector<std::byte>;
 using TaskRunner = void (*)(std::uintptr_t function, std::span<const std::byte> inputs,
                             std::uint32_t count, PoolBytes& outcomes);
 
-enum class TaskKind : std::uint32_t { Run, Stop };
+/// Run: a chunk. Stop: the worker exits. Probe: does nothing, but whoever takes it learns
+/// whether a message before it was lost by a worker that died while taking it.
+enum class TaskKind : std::uint32_t { Run, Stop, Probe };
 
 struct TaskHeader {
   TaskKind kind = TaskKind::Run;
   std::uint32_t count = 0;  ///< Tasks (records) in the chunk.
   std::uint64_t chunk = 0;  ///< The chunk's id: submission order, from 0.
-  std::uint64_t first = 0;  ///< The pool-wide number of its first task.
+  std::uint64_t first = 0;  ///< The number of its first task within its call.
   TaskRunner runner = nullptr;
   std::uintptr_t function = 0;
+  std::uint64_t sequence = 0;  ///< Position among all messages put, from 0 (set at the put).
 };
 
 enum class ReplyKind : std::uint32_t {
@@ -42,12 +45,14 @@ enum class ReplyKind : std::uint32_t {
   Retiring,           ///< The worker reached maxtasksperchild and exits.
   Stopped,            ///< The worker took a stop message and exits.
   InitializerFailed,  ///< The initializer threw: one not-ok record with its message.
+  LostInTake,         ///< Message `chunk` (a sequence) was taken by a worker that died first.
 };
 
 struct ReplyHeader {
   ReplyKind kind = ReplyKind::Outcomes;
-  std::uint32_t worker = 0;  ///< The worker's index, 0..processes-1.
-  std::uint64_t chunk = 0;   ///< For Outcomes.
+  std::uint32_t worker = 0;   ///< The worker's index, 0..processes-1.
+  std::uint64_t chunk = 0;    ///< For Outcomes; the lost message's sequence for LostInTake.
+  std::int32_t dead_pid = 0;  ///< For LostInTake: who died holding the take lock, if known.
 };
 
 /// Appends `header` to an empty `out`.

@@ -23,6 +23,35 @@ void put_notice(const WorkerContext& context, ReplyKind kind) {
   put_reply(context, reply);
 }
 
+/// Takes the next message and records it, as one step under the take lock (pool_shared.h);
+/// reports the messages that a worker which died holding the lock took before it.
+TaskHeader take(const WorkerContext& context, PoolBytes& message) {
+  const sync::SyncObject lock{"PoolTakeLock", reinterpret_cast<std::uintptr_t>(&context.shared)};
+  const sync::SyncPoint point{"Pool::take", lock};
+  sync::invoke(point);
+  const AcquireResult acquired =
+      context.shared.take_lock.acquire(point, sync::Deadline::forever(), lock);
+  sync::returned(point, 1);
+  static_cast<void>(
+      context.tasks.get("Pool::take", message, sync::Deadline::forever(), sync::Timeout::max()));
+  const auto header = read_header<TaskHeader>(message);
+  for (std::uint64_t lost = context.shared.taken; lost < header.sequence; ++lost) {
+    PoolBytes reply;
+    write_header(ReplyHeader{ReplyKind::LostInTake, context.index, lost, acquired.dead_owner_pid},
+                 reply);
+    put_reply(context, reply);
+  }
+  context.shared.taken = header.sequence + 1;
+  if (header.kind == TaskKind::Run) {
+    context.slot.running.store(header.chunk + 1, std::memory_order_release);
+  } else if (header.kind == TaskKind::Stop) {
+    context.slot.stopped.store(1, std::memory_order_release);
+  }
+  context.shared.take_lock.release("Pool::take", lock);
+  sync::notify(lock);
+  return header;
+}
+
 }  // namespace
 
 void announce_reply(PoolSharedHeader& shared) {
@@ -55,15 +84,12 @@ int run_worker(const WorkerContext& context) {
   PoolBytes reply;
   std::size_t chunks_done = 0;
   for (;;) {
-    static_cast<void>(
-        context.tasks.get("Pool::take", message, sync::Deadline::forever(), sync::Timeout::max()));
-    const auto header = read_header<TaskHeader>(message);
+    const auto header = take(context, message);
+    if (header.kind == TaskKind::Probe) continue;
     if (header.kind == TaskKind::Stop) {
-      context.slot.stopped.store(1, std::memory_order_release);
       put_notice(context, ReplyKind::Stopped);
       return 0;
     }
-    context.slot.running.store(header.chunk + 1, std::memory_order_release);
     write_header(ReplyHeader{ReplyKind::Outcomes, context.index, header.chunk}, reply);
     header.runner(header.function, std::span(message).subspan(sizeof(TaskHeader)), header.count,
                   reply);

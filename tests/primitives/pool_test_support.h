@@ -20,6 +20,8 @@ struct PoolCounters {
   std::atomic<int> max_running;
   std::atomic<int> initializer_runs;
   std::atomic<pid_t> initialized[kMaxTasks];  ///< Pids whose initializer ran, in order.
+  std::atomic<int> takes;                     ///< Messages taken by workers (pool_take_test.cpp).
+  std::atomic<int> kill_at;  ///< The take whose taker is killed at once (1-based; 0: none).
 };
 
 /// Where tasks count; each test points it at a fresh SharedObject before creating its pool.
