@@ -36,19 +36,22 @@
 //   - An initializer that throws: the pool is broken. Every task not yet finished fails with
 //     TaskFailed naming the worker and the initializer's message, and further submissions throw
 //     UsageError (Python respawns such workers for ever).
-//   Known gap: a worker killed in the few instructions between taking a chunk from the task
-//   queue and recording that it runs it (no task code runs there) loses that chunk without
-//   a failure: its results never come. get(timeout) still returns; get() would block.
+//   - A worker killed after taking a chunk but before recording that it did (no task code runs
+//     there): the next worker to take a message notices the gap in the message numbers and
+//     the chunk fails with WorkerDied ("... while taking task 3, before running it"). After such
+//     a death the pool puts a no-op probe message so that there always is a next message.
 //
 // Transport. One task queue that every worker takes from (so an idle worker takes the next
 // chunk, as in Python) and one reply queue back, both the crash-safe queue under Queue<T>
 // (detail/queue_core.h): a worker killed at any instant never corrupts them for the others.
 // A call queues all its chunks at once; while the task queue (64 MiB) is full it collects
-// replies as it waits for room. One chunk's encoded inputs, or its results, must fit in 64 MiB
-// (else MessageTooLarge, before anything is queued for that chunk).
+// replies as it waits for room. One chunk's encoded inputs must fit in 64 MiB, else the call
+// throws MessageTooLarge (chunks before it were queued and still run); one chunk's encoded
+// results too, else its worker exits with code 1 and the chunk fails with WorkerDied.
 //
 // How the owner learns of a death, without helper threads or a polling period: each worker
-// records in shared memory which chunk it runs (detail/pool_shared.h) before any task code,
+// takes a message and records in shared memory which chunk it runs as one step under a robust
+// take lock (detail/pool_shared.h), before any task code,
 // and whoever waits for results - always the owner, inside get, wait, next, map, join - also
 // watches the workers. With no harness it spins briefly on a shared reply counter and then
 // sleeps in ppoll() on an eventfd that workers write only while the owner sleeps, plus one pidfd
@@ -76,8 +79,10 @@
 //
 // Sync points (sync_hooks.h): handing a chunk to the workers is a put on the task queue named
 // after the call ("Pool::map", "Pool::apply", "Pool::starmap", "Pool::imap",
-// "Pool::imap_unordered"; "Pool::close" for the stop messages); a worker takes it with a get
-// ("Pool::take") and replies with a put ("Pool::reply"); the owner collects replies with
+// "Pool::imap_unordered"; "Pool::close" for the stop messages, "Pool::probe" for probes); a worker
+// takes it with a get
+// ("Pool::take", under the take lock, itself a sync point "Pool::take" on "PoolTakeLock") and
+// replies with a put ("Pool::reply"); the owner collects replies with
 // non-blocking gets ("Pool::collect"), and every wait for results is one sync point
 // "Pool::wait" on the reply queue. Starting, joining and killing workers are Process sync points.
 //

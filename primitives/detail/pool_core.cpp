@@ -97,7 +97,6 @@ std::shared_ptr<ChunkState> PoolCore::submit(std::string_view operation, TaskRun
   const std::uint64_t id = next_chunk_++;
   write_header(TaskHeader{TaskKind::Run, count, id, first, runner, function}, outgoing_);
   outgoing_.insert(outgoing_.end(), records.begin(), records.end());
-  pending_.emplace(id, chunk);
   // While the task queue is full, collect replies, so that workers blocked on a full reply
   // queue can go on and take more tasks. The sequence number is the one of the put that works.
   const auto put = [&] {
@@ -107,6 +106,7 @@ std::shared_ptr<ChunkState> PoolCore::submit(std::string_view operation, TaskRun
   if (!put()) {
     static_cast<void>(wait_until(put, sync::Deadline::forever(), sync::Timeout::max()));
   }
+  pending_.emplace(id, chunk);
   chunk_of_sequence_.emplace(chunk->sequence, id);
   return chunk;
 }
