@@ -87,10 +87,11 @@
 // "Pool::wait" on the reply queue. Starting, joining and killing workers are Process sync points.
 //
 // Costs, measured with bench/pool_benchmark on the development machine (2-core AMD EPYC VM,
-// heavily loaded: load average 6-10), medians: map of 10,000 trivial tasks on Pool(2) takes
-// ~22 ms with chunksize 1 and ~2 ms with the default chunksize (Python: ~560 ms and ~4.6 ms in
-// the same session); Pool(2) construction + close + join takes ~2.1 ms, which is the cost of
-// two bare fork() + _exit() + waitpid() on that machine (~1.7-2.1 ms; Python: ~11.8 ms).
+// loaded by other work: load average 4-5), medians of 5 in one session with
+// bench/pool_python.py: a map of 10,000 trivial tasks on Pool(2) takes ~11 ms with chunksize 1
+// and ~1.1 ms with the default chunksize (Python's Pool: ~300 ms and ~2.0 ms); Pool(2)
+// construction + close + join takes ~2.3 ms (Python: ~6.9 ms), of which two bare fork() +
+// _exit() + waitpid() take ~1.5 ms on that machine (BareForkTwiceExitWait; very noisy there).
 #pragma once
 
 #include <cstddef>
