@@ -79,12 +79,11 @@
 //
 // Sync points (sync_hooks.h): handing a chunk to the workers is a put on the task queue named
 // after the call ("Pool::map", "Pool::apply", "Pool::starmap", "Pool::imap",
-// "Pool::imap_unordered"; "Pool::close" for the stop messages, "Pool::probe" for probes); a worker
-// takes it with a get
-// ("Pool::take", under the take lock, itself a sync point "Pool::take" on "PoolTakeLock") and
-// replies with a put ("Pool::reply"); the owner collects replies with
-// non-blocking gets ("Pool::collect"), and every wait for results is one sync point
-// "Pool::wait" on the reply queue. Starting, joining and killing workers are Process sync points.
+// "Pool::imap_unordered"; "Pool::close" for stop messages, "Pool::probe" for probes). A worker
+// takes it with a get ("Pool::take" on the queue) under the take lock (a sync point "Pool::take"
+// on "PoolTakeLock") and replies with a put ("Pool::reply"). The owner collects replies with
+// non-blocking gets ("Pool::collect"), and every wait for results is one sync point "Pool::wait"
+// on the reply queue. Starting, joining and killing workers are Process sync points.
 //
 // Costs, measured with bench/pool_benchmark on the development machine (2-core AMD EPYC VM,
 // loaded by other work: load average 4-5), medians of 5 in one session with
