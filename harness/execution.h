@@ -57,7 +57,9 @@ using ActorProgram = std::function<void(ActorContext&)>;
 
 /// Makes the actors of one execution, and the primitives they share, afresh. It runs in the
 /// execution's supervisor process, so what it creates is gone with the execution: a lock left
-/// held by a deadlocked or crashed actor cannot leak into the next execution.
+/// held by a deadlocked or crashed actor cannot leak into the next execution. Once the actors
+/// are forked the supervisor drops its copy of the programs, so what they capture (pipe ends,
+/// say) is held by the actors alone.
 using ActorFactory = std::function<std::vector<ActorProgram>()>;
 
 enum class Mode : std::uint8_t { Controlled, Stress };

@@ -35,7 +35,9 @@ class Supervisor {
   Supervisor(ControlBlock& control, const ExecutionOptions& options)
       : control_(control), options_(options), hooks_(control) {}
 
-  void run(std::span<const ActorProgram> programs) {
+  /// Takes the programs by value: once every root actor is forked the supervisor drops its
+  /// copies, and with them anything they own (a pipe end it holds open would keep EOF away).
+  void run(std::vector<ActorProgram> programs) {
     sync::install(&hooks_);  // Inherited by every actor.
     control_.actor_count.store(static_cast<std::uint16_t>(programs.size()));
     for (ActorId id = 0; id < programs.size(); ++id) {
@@ -48,6 +50,7 @@ class Supervisor {
       control_.actors[id].pid.store(pid);
       control_.actors[id].state.store(ActorState::Enabled);
     }
+    programs.clear();
     hooks_.scheduler().yield(kSupervisor, false);
     watch_until_done();
     group_.kill_and_clean_up();
@@ -148,7 +151,9 @@ Outcome run_controlled(const ActorFactory& make_actors, Strategy& strategy,
 
   const SupervisorResult result = run_in_supervisor_process(options, [&] {
     try {
-      Supervisor(*control, options).run(actors_checked(make_actors()));
+      std::vector<ActorProgram> programs = make_actors();
+      actors_checked(programs);
+      Supervisor(*control, options).run(std::move(programs));
     } catch (const std::exception& error) {
       Scheduler(*control).finish(OutcomeKind::Error, error.what());
     }

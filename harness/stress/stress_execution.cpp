@@ -27,7 +27,7 @@ namespace {
 
 /// Starts the root actors, which run at once, and watches until all have ended, one crashes,
 /// or the watchdog fires.
-void supervise(ControlBlock& control, std::span<const ActorProgram> programs,
+void supervise(ControlBlock& control, std::vector<ActorProgram> programs,
                const ExecutionOptions& options) {
   StressHooks hooks(control, options);
   sync::install(&hooks);
@@ -43,6 +43,7 @@ void supervise(ControlBlock& control, std::span<const ActorProgram> programs,
     }
     control.actors[id].pid.store(pid);
   }
+  programs.clear();  // What they own (pipe ends, ...) now belongs to the actors alone.
   const auto deadline = std::chrono::steady_clock::now() + options.wall_clock_limit;
   std::size_t ended = 0;
   while (!control.finished.load()) {
@@ -98,7 +99,9 @@ Outcome run_stress(const ActorFactory& make_actors, const ExecutionOptions& opti
   control->attention_fd = attention.get();
   const SupervisorResult result = run_in_supervisor_process(options, [&] {
     try {
-      supervise(*control, actors_checked(make_actors()), options);
+      std::vector<ActorProgram> programs = make_actors();
+      actors_checked(programs);
+      supervise(*control, std::move(programs), options);
     } catch (const std::exception& error) {
       Scheduler(*control).finish(OutcomeKind::Error, error.what());
     }

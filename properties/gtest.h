@@ -1,0 +1,107 @@
+// ipcprop — properties/gtest.h
+//
+// The GoogleTest glue, kept out of the suites so that they never depend on a test framework:
+//
+//   check_in_gtest<Property, Type>(name)   runs one property as the body of the current test
+//   IPCPROP_LOCK_SUITE(Type)                one line registers the lock suite for Type
+//   IPCPROP_RLOCK_SUITE(Type)               the lock suite plus reentrancy
+//   IPCPROP_QUEUE_SUITE(Type)               the queue suite for a queue of std::int64_t
+//   IPCPROP_PIPE_SUITE(Factory)             the pipe suite for Factory::make(duplex)
+//
+// A failing property fails its test with the report, which ends with "ipcprop replay <token>".
+// With IPCPROP_REPLAY=<token> in the environment, the test named by the token replays that one
+// execution and every other suite test is skipped.
+#pragma once
+
+#include <cstdio>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include "properties/lock_suite.h"
+#include "properties/pipe_suite.h"
+#include "properties/queue_suite.h"
+#include "properties/runner.h"
+
+namespace ipcprop::properties {
+
+/// Runs the property, or replays IPCPROP_REPLAY if it names this one, and fails the current test
+/// with the report.
+template <typename Property, typename Primitive>
+void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options = {}) {
+  PropertyResult result;
+  std::optional<ReplayToken> token;
+  try {
+    token = replay_token_from_environment();
+  } catch (const TokenError& error) {
+    FAIL() << "IPCPROP_REPLAY: " << error.what();
+  }
+  if (token) {
+    if (token->property != Property::name || token->primitive != primitive_name) {
+      GTEST_SKIP() << "IPCPROP_REPLAY names " << token->property << " for " << token->primitive;
+    }
+    result = replay_property<Property, Primitive>(*token, options);
+    if (result.passed()) {
+      std::printf("replayed %s for %s: the invariant held (history hash %016llx)\n",
+                  token->property.c_str(), token->primitive.c_str(),
+                  static_cast<unsigned long long>(result.outcome.history.hash()));
+    }
+  } else {
+    result = run_property<Property, Primitive>(primitive_name, options);
+  }
+  if (!result.passed()) FAIL() << result.report;
+}
+
+}  // namespace ipcprop::properties
+
+/// Registers the lock suite for `Type` (an unqualified name: alias a qualified one first) as
+/// GoogleTests named <Type>LockProps.<Property>, discovered by ctest like any test.
+#define IPCPROP_LOCK_SUITE(Type)                                                                  \
+  TEST(Type##LockProps, MutualExclusion) {                                                        \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::MutualExclusion,     \
+                                          Type>(#Type);                                           \
+  }                                                                                               \
+  TEST(Type##LockProps, ReleaseOnlyWhenHeld) {                                                    \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::ReleaseOnlyWhenHeld, \
+                                          Type>(#Type);                                           \
+  }                                                                                               \
+  TEST(Type##LockProps, TimedAcquireFailsOnlyWhenHeld) {                                          \
+    ::ipcprop::properties::check_in_gtest<                                                        \
+        ::ipcprop::properties::lock_props::TimedAcquireFailsOnlyWhenHeld, Type>(#Type);           \
+  }                                                                                               \
+  static_assert(::ipcprop::properties::LockLike<Type>, #Type " is not LockLike")
+
+/// Registers the lock suite and the reentrancy property for `Type`.
+#define IPCPROP_RLOCK_SUITE(Type)                                                  \
+  IPCPROP_LOCK_SUITE(Type);                                                        \
+  TEST(Type##LockProps, ReentrantMutualExclusion) {                                \
+    ::ipcprop::properties::check_in_gtest<                                         \
+        ::ipcprop::properties::lock_props::ReentrantMutualExclusion, Type>(#Type); \
+  }                                                                                \
+  static_assert(::ipcprop::properties::RLockLike<Type>, #Type " is not RLockLike")
+
+/// Registers the queue suite for `Type`, a QueueLike queue of std::int64_t (an unqualified
+/// name): tests <Type>QueueProps.Linearizable and .ExactlyOnceInOrder.
+#define IPCPROP_QUEUE_SUITE(Type)                                                                  \
+  TEST(Type##QueueProps, Linearizable) {                                                           \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::queue_props::Linearizable, Type>( \
+        #Type);                                                                                    \
+  }                                                                                                \
+  TEST(Type##QueueProps, ExactlyOnceInOrder) {                                                     \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::queue_props::ExactlyOnceInOrder,  \
+                                          Type>(#Type);                                            \
+  }                                                                                                \
+  static_assert(::ipcprop::properties::QueueLike<Type>, #Type " is not QueueLike")
+
+/// Registers the pipe suite for `Factory` (an unqualified name; Factory::make(duplex) returns two
+/// connected ConnectionLike ends): tests <Factory>PipeProps.WholeInOrderThenEof and .Duplex.
+#define IPCPROP_PIPE_SUITE(Factory)                                                               \
+  TEST(Factory##PipeProps, WholeInOrderThenEof) {                                                 \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::pipe_props::WholeInOrderThenEof, \
+                                          Factory>(#Factory);                                     \
+  }                                                                                               \
+  TEST(Factory##PipeProps, Duplex) {                                                              \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::pipe_props::Duplex, Factory>(    \
+        #Factory);                                                                                \
+  }                                                                                               \
+  static_assert(::ipcprop::properties::PipeFactory<Factory>, #Factory " is not a PipeFactory")

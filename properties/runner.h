@@ -1,0 +1,82 @@
+// ipcprop — properties/runner.h
+//
+// Runs one property of a suite against one primitive type, as a RapidCheck property whose input
+// is (workload, schedule): RapidCheck generates both and, on failure, shrinks both — fewer and
+// smaller operations, fewer and smaller scheduling choices (choice 0 = no preemption).
+//
+//   SuiteOptions          budgets: test cases, wall-clock time, execution options
+//   PropertyResult        passed / failed (with the report and token) / skipped
+//   run_property<P, T>()  one property against primitive type T
+//   replay_property<P, T>(token)  the exact execution a token names, checked again
+//
+// A property P is a type with:
+//   static constexpr std::string_view name;            e.g. "LockProps.MutualExclusion"
+//   using Workload = ...;                              codec-encodable, printable by describe()
+//   static rc::Gen<Workload> workload();
+//   template <class T> static harness::ActorFactory actors(const Workload&, OperationLog&);
+//   static std::optional<std::string> check(const Workload&, const harness::Outcome&,
+//                                           const OperationLog&);   nullopt = holds
+//   static std::string describe(const Workload&);
+//
+// RapidCheck's own parameters apply (RC_PARAMS: seed, max_success, max_size, reproduce);
+// max_success defaults to SuiteOptions::test_cases and seed to SuiteOptions::seed when RC_PARAMS
+// does not set them. When the
+// environment variable IPCPROP_REPLAY holds a token for this property and primitive, the run
+// is that one replay instead; for any other property it is skipped.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidcheck.h>
+
+#include "harness/execution.h"
+#include "properties/operation_log.h"
+#include "properties/token.h"
+
+namespace ipcprop::properties {
+
+struct SuiteOptions {
+  /// RapidCheck test cases (executions before shrinking) unless RC_PARAMS sets max_success.
+  int test_cases = 30;
+  /// After this much wall-clock time, further test cases pass without running: a budget for
+  /// ctest. Shrinking a failure found in time is never cut short.
+  std::chrono::milliseconds time_budget{20'000};
+  /// RapidCheck's seed unless RC_PARAMS sets one: fixed, so that ctest runs are repeatable.
+  std::uint64_t seed = 20261125;
+  /// After shrinking, executions spent looking for a schedule with fewer preemptions.
+  int minimization_budget = 300;
+  /// The largest scheduling choice generated (ChoiceSequence; 0 = no preemption).
+  std::uint16_t max_choice = 3;
+  harness::ExecutionOptions execution{};
+};
+
+struct PropertyResult {
+  enum class Kind { Passed, Failed, Skipped };
+  Kind kind = Kind::Passed;
+  std::string report;  ///< For Failed: the whole report, ending with "ipcprop replay <token>".
+  std::string token;
+  /// For Failed: the shrunk counterexample's execution.
+  harness::Outcome outcome;
+  std::vector<std::byte> workload;  ///< Encoded with codec.h.
+  int executions = 0;               ///< Executions run, shrinking included.
+
+  bool passed() const noexcept { return kind == Kind::Passed; }
+};
+
+/// The token in IPCPROP_REPLAY, if any. Throws TokenError if it is malformed.
+std::optional<ReplayToken> replay_token_from_environment();
+
+template <typename Property, typename Primitive>
+PropertyResult run_property(std::string_view primitive_name, const SuiteOptions& options = {});
+
+template <typename Property, typename Primitive>
+PropertyResult replay_property(const ReplayToken& token, const SuiteOptions& options = {});
+
+}  // namespace ipcprop::properties
+
+#include "properties/runner.hpp"

@@ -1,0 +1,128 @@
+// Each lock property must catch a lock with a known bug, shrink the failure, and print a token
+// that replays the identical execution.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "primitives/codec.h"
+#include "properties/lock_suite.h"
+#include "properties/report.h"
+#include "properties/runner.h"
+#include "tests/properties/mutant_locks.h"
+
+namespace ipcprop::properties {
+namespace {
+
+using lock_props::Workload;
+
+/// The failure must replay from its token to the identical history, 20 times out of 20.
+template <typename Property, typename Lock>
+void expect_exact_replay(const PropertyResult& failure) {
+  const ReplayToken token = decode_token(failure.token);
+  for (int run = 0; run < 20; ++run) {
+    const PropertyResult again = replay_property<Property, Lock>(token);
+    ASSERT_FALSE(again.passed()) << "the replay did not fail again";
+    ASSERT_EQ(again.outcome.history.hash(), failure.outcome.history.hash()) << "run " << run;
+  }
+}
+
+/// Runs the mutual-exclusion property on `Lock` and checks the shrunk counterexample: two actors
+/// with one critical section each, and `preemptions` preemptions.
+template <typename Lock>
+PropertyResult expect_minimal_overlap(std::string_view name, std::size_t preemptions) {
+  PropertyResult result = run_property<lock_props::MutualExclusion, Lock>(name);
+  EXPECT_EQ(result.kind, PropertyResult::Kind::Failed);
+  if (result.passed()) return result;
+  const Workload shrunk = codec::decode<Workload>(result.workload);
+  EXPECT_EQ(shrunk.size(), 2u) << result.report;
+  for (const lock_props::ActorPlan& plan : shrunk) EXPECT_EQ(plan.sections, 1) << result.report;
+  EXPECT_EQ(count_preemptions(result.outcome.decisions), preemptions) << result.report;
+  return result;
+}
+
+TEST(LockMutants, LockAdmittingTwoHoldersShrinksToTwoActorsAndOnePreemption) {
+  // The lost update needs one preemption: inside the first holder's critical section.
+  const PropertyResult result = expect_minimal_overlap<mutants::AdmitsTwoLock>("AdmitsTwoLock", 1);
+  ASSERT_FALSE(result.passed());
+  EXPECT_NE(result.report.find("Schedule (shrunk): "), std::string::npos) << result.report;
+  EXPECT_NE(result.report.find(", 1 preemption\n"), std::string::npos) << result.report;
+  expect_exact_replay<lock_props::MutualExclusion, mutants::AdmitsTwoLock>(result);
+}
+
+TEST(LockMutants, SplitTestAndSetShrinksToTwoActorsAndTwoPreemptions) {
+  // This bug needs two: between the test and the set, then inside the other's section.
+  const PropertyResult result =
+      expect_minimal_overlap<mutants::SplitTestAndSetLock>("SplitTestAndSetLock", 2);
+  ASSERT_FALSE(result.passed());
+  // Either symptom shows the bug: both inside, or the overwritten owner's release refused.
+  EXPECT_TRUE(result.report.find("mutual exclusion: actor") != std::string::npos ||
+              result.report.find("the exception: actor") != std::string::npos)
+      << result.report;
+  EXPECT_NE(result.report.find("ipcprop replay " + result.token), std::string::npos);
+  expect_exact_replay<lock_props::MutualExclusion, mutants::SplitTestAndSetLock>(result);
+}
+
+TEST(LockMutants, ReleaseByAnyoneIsCaught) {
+  const PropertyResult result =
+      run_property<lock_props::ReleaseOnlyWhenHeld, mutants::AnyoneMayReleaseLock>(
+          "AnyoneMayReleaseLock");
+  ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
+  EXPECT_NE(result.report.find("release only when held"), std::string::npos) << result.report;
+  expect_exact_replay<lock_props::ReleaseOnlyWhenHeld, mutants::AnyoneMayReleaseLock>(result);
+}
+
+TEST(LockMutants, TimedAcquireThatGivesUpWhileFreeIsCaught) {
+  const PropertyResult result =
+      run_property<lock_props::TimedAcquireFailsOnlyWhenHeld, mutants::GiveUpAtOnceLock>(
+          "GiveUpAtOnceLock");
+  ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
+  EXPECT_NE(result.report.find("timed acquire"), std::string::npos) << result.report;
+  expect_exact_replay<lock_props::TimedAcquireFailsOnlyWhenHeld, mutants::GiveUpAtOnceLock>(result);
+}
+
+TEST(LockMutants, ReentrantLockFreedByItsFirstReleaseIsCaught) {
+  const PropertyResult result =
+      run_property<lock_props::ReentrantMutualExclusion, mutants::ShallowRLock>("ShallowRLock");
+  ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
+  // Shrinking finds the simplest symptom: the owner's last release finds the lock already free.
+  EXPECT_NE(result.report.find("Broken: "), std::string::npos) << result.report;
+  expect_exact_replay<lock_props::ReentrantMutualExclusion, mutants::ShallowRLock>(result);
+}
+
+TEST(ReplayToken, RoundTripsAndToleratesWhitespace) {
+  const ReplayToken token{"LockProps.MutualExclusion",
+                          "Lock",
+                          codec::encode(Workload{{1, 1, 0}, {2, 1, 1}}),
+                          42,
+                          {{0, 2, 1, false}, {1, 2, 0, true}}};
+  const std::string text = encode_token(token);
+  EXPECT_EQ(decode_token(text), token);
+  std::string wrapped = text;
+  wrapped.insert(wrapped.size() / 2, "\n  ");
+  EXPECT_EQ(decode_token(wrapped), token);
+}
+
+TEST(ReplayToken, MalformedOrForeignTokensAreClearErrors) {
+  const std::string text = encode_token(ReplayToken{"P", "T", {}, 1, {}});
+  EXPECT_THROW(decode_token(""), TokenError);
+  EXPECT_THROW(decode_token("not a token!"), TokenError);
+  std::string damaged = text;
+  damaged[damaged.size() / 2] = damaged[damaged.size() / 2] == 'A' ? 'B' : 'A';
+  try {
+    decode_token(damaged);
+    FAIL() << "a damaged token decoded";
+  } catch (const TokenError& error) {
+    EXPECT_NE(std::string(error.what()).find("checksum"), std::string::npos) << error.what();
+  }
+  std::string other_version = text;
+  other_version[0] = 'B';  // The first 6 bits of the version byte.
+  try {
+    decode_token(other_version);
+    FAIL() << "a token of another version decoded";
+  } catch (const TokenError& error) {
+    EXPECT_NE(std::string(error.what()).find("version"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace ipcprop::properties
