@@ -86,11 +86,11 @@
 // on the reply queue. Starting, joining and killing workers are Process sync points.
 //
 // Costs, measured with bench/pool_benchmark on the development machine (2-core AMD EPYC VM,
-// loaded by other work: load average 4-5), medians of 5 in one session with
-// bench/pool_python.py: a map of 10,000 trivial tasks on Pool(2) takes ~11 ms with chunksize 1
-// and ~1.1 ms with the default chunksize (Python's Pool: ~300 ms and ~2.0 ms); Pool(2)
-// construction + close + join takes ~2.3 ms (Python: ~6.9 ms), of which two bare fork() +
-// _exit() + waitpid() take ~1.5 ms on that machine (BareForkTwiceExitWait; very noisy there).
+// loaded by other work: load average 4-5), medians of 5 in two sessions, each alongside
+// bench/pool_python.py: a map of 10,000 trivial tasks on Pool(2) takes ~11-15 ms with chunksize
+// 1 and ~0.6-1.1 ms with the default chunksize (Python's Pool: ~300 ms and ~2.0-2.1 ms);
+// Pool(2) construction + close + join takes ~1.2-2.3 ms (Python: ~6.9-7.3 ms), of which two
+// bare fork() + _exit() + waitpid() take ~0.9-1.5 ms there (BareForkTwiceExitWait).
 #pragma once
 
 #include <cstddef>
