@@ -58,19 +58,27 @@ void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options
 
 /// Registers the lock suite for `Type` (an unqualified name: alias a qualified one first) as
 /// GoogleTests named <Type>LockProps.<Property>, discovered by ctest like any test.
-#define IPCPROP_LOCK_SUITE(Type)                                                                  \
-  TEST(Type##LockProps, MutualExclusion) {                                                        \
-    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::MutualExclusion,     \
-                                          Type>(#Type);                                           \
-  }                                                                                               \
-  TEST(Type##LockProps, ReleaseOnlyWhenHeld) {                                                    \
-    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::ReleaseOnlyWhenHeld, \
-                                          Type>(#Type);                                           \
-  }                                                                                               \
-  TEST(Type##LockProps, TimedAcquireFailsOnlyWhenHeld) {                                          \
-    ::ipcprop::properties::check_in_gtest<                                                        \
-        ::ipcprop::properties::lock_props::TimedAcquireFailsOnlyWhenHeld, Type>(#Type);           \
-  }                                                                                               \
+#define IPCPROP_LOCK_SUITE(Type)                                                                   \
+  TEST(Type##LockProps, MutualExclusion) {                                                         \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::MutualExclusion,      \
+                                          Type>(#Type);                                            \
+  }                                                                                                \
+  TEST(Type##LockProps, ReleaseOnlyWhenHeld) {                                                     \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::ReleaseOnlyWhenHeld,  \
+                                          Type>(#Type);                                            \
+  }                                                                                                \
+  TEST(Type##LockProps, TimedAcquireFailsOnlyWhenHeld) {                                           \
+    ::ipcprop::properties::check_in_gtest<                                                         \
+        ::ipcprop::properties::lock_props::TimedAcquireFailsOnlyWhenHeld, Type>(#Type);            \
+  }                                                                                                \
+  TEST(Type##LockProps, LockedLoopWritesBlocks) {                                                  \
+    ::ipcprop::properties::check_in_gtest<                                                         \
+        ::ipcprop::properties::lock_props::LockedLoopWritesBlocks, Type>(#Type);                   \
+  }                                                                                                \
+  TEST(Type##LockProps, LockedLinesStayWhole) {                                                    \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::LockedLinesStayWhole, \
+                                          Type>(#Type);                                            \
+  }                                                                                                \
   static_assert(::ipcprop::properties::LockLike<Type>, #Type " is not LockLike")
 
 /// Registers the lock suite and the reentrancy property for `Type`.

@@ -6,6 +6,7 @@
 
 #include "primitives/shared_memory.h"
 #include "primitives/sync_hooks.h"
+#include "properties/line_shapes.h"
 
 namespace ipcprop::properties::lock_props {
 
@@ -172,6 +173,85 @@ struct ReentrantMutualExclusion {
   static std::optional<std::string> check(const Workload& workload, const harness::Outcome& outcome,
                                           const OperationLog& log) {
     return MutualExclusion::check(workload, outcome, log);
+  }
+  static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
+};
+
+/// S4: actors write lines to one file, each line as two appends (head, tail) with a sync point
+/// between them. How the lock is used decides the shape the checker must see.
+enum class LineLocking { WholeLoop, PerLine, None };
+
+namespace detail {
+
+template <typename Lock>
+void write_line(OperationLog& log, harness::ActorId actor, int line) {
+  log.append(actor, LineHead, line);
+  sync::invoke({"S4::between_writes", kInside});
+  log.append(actor, LineTail, line);
+}
+
+template <typename Lock>
+harness::ActorFactory line_writers(const Workload& workload, OperationLog& log,
+                                   LineLocking locking) {
+  return [workload, &log, locking] {
+    auto lock = std::make_shared<Lock>();
+    std::vector<harness::ActorProgram> actors;
+    for (const ActorPlan& plan : workload) {
+      actors.push_back(noting_exceptions(log, [=, &log](harness::ActorContext& context) {
+        const int lines = plan.sections + 1;
+        if (locking == LineLocking::WholeLoop) lock->acquire();
+        for (int line = 0; line < lines; ++line) {
+          if (locking == LineLocking::PerLine) lock->acquire();
+          write_line<Lock>(log, context.id(), line);
+          if (locking == LineLocking::PerLine) lock->release();
+          sync::invoke({"S4::next_line", kInside});
+        }
+        if (locking == LineLocking::WholeLoop) lock->release();
+      }));
+    }
+    return actors;
+  };
+}
+
+}  // namespace detail
+
+/// S4 with the lock held across each actor's whole loop: one block of lines per actor.
+struct LockedLoopWritesBlocks {
+  static constexpr std::string_view name = "LockProps.LockedLoopWritesBlocks";
+  using Workload = lock_props::Workload;
+  static rc::Gen<Workload> workload() { return plain_workload(false); }
+  template <typename Lock>
+  static harness::ActorFactory actors(const Workload& workload, OperationLog& log) {
+    return detail::line_writers<Lock>(workload, log, LineLocking::WholeLoop);
+  }
+  static std::optional<std::string> check(const Workload&, const harness::Outcome& outcome,
+                                          const OperationLog& log) {
+    std::string why;
+    const LineShape shape = classify_lines(log.records(), &why);
+    if (shape != LineShape::Blocks) {
+      return "S4, lock held for the whole loop: the file has " + to_string(shape) + ": " + why;
+    }
+    return outcome_problem(outcome, log);
+  }
+  static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
+};
+
+/// S4 with the lock taken for each line: lines may interleave but are never torn.
+struct LockedLinesStayWhole {
+  static constexpr std::string_view name = "LockProps.LockedLinesStayWhole";
+  using Workload = lock_props::Workload;
+  static rc::Gen<Workload> workload() { return plain_workload(false); }
+  template <typename Lock>
+  static harness::ActorFactory actors(const Workload& workload, OperationLog& log) {
+    return detail::line_writers<Lock>(workload, log, LineLocking::PerLine);
+  }
+  static std::optional<std::string> check(const Workload&, const harness::Outcome& outcome,
+                                          const OperationLog& log) {
+    std::string why;
+    if (classify_lines(log.records(), &why) == LineShape::Torn) {
+      return "S4, lock held for each line: a line was torn: " + why;
+    }
+    return outcome_problem(outcome, log);
   }
   static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
 };

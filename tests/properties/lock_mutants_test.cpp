@@ -89,6 +89,19 @@ TEST(LockMutants, ReentrantLockFreedByItsFirstReleaseIsCaught) {
   expect_exact_replay<lock_props::ReentrantMutualExclusion, mutants::ShallowRLock>(result);
 }
 
+TEST(LockMutants, LockAdmittingTwoHoldersTearsLinesInS4) {
+  const PropertyResult whole_loop =
+      run_property<lock_props::LockedLoopWritesBlocks, mutants::AdmitsTwoLock>("AdmitsTwoLock");
+  ASSERT_EQ(whole_loop.kind, PropertyResult::Kind::Failed);
+  EXPECT_NE(whole_loop.report.find("S4, lock held for the whole loop"), std::string::npos)
+      << whole_loop.report;
+  const PropertyResult per_line =
+      run_property<lock_props::LockedLinesStayWhole, mutants::AdmitsTwoLock>("AdmitsTwoLock");
+  ASSERT_EQ(per_line.kind, PropertyResult::Kind::Failed);
+  EXPECT_NE(per_line.report.find("a line was torn"), std::string::npos) << per_line.report;
+  expect_exact_replay<lock_props::LockedLinesStayWhole, mutants::AdmitsTwoLock>(per_line);
+}
+
 TEST(ReplayToken, RoundTripsAndToleratesWhitespace) {
   const ReplayToken token{"LockProps.MutualExclusion",
                           "Lock",
