@@ -84,6 +84,8 @@ void Process::discard_child() noexcept {
   // Still running or not yet reaped: end it so that no zombie or orphan outlives this object.
   // kill() cannot fail on an unreaped child of ours, and there is nothing to do if it did.
   ::kill(pid_, SIGKILL);
+  // A harness must see this death as one its parent caused, as with kill().
+  sync::after_signal(pid_, SIGKILL);
   reap_blocking(pid_);
   exit_code_ = -SIGKILL;
 }

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <new>
 #include <string>
 #include <vector>
@@ -67,8 +68,12 @@ class Supervisor {
         judge(holder);  // It died holding the baton: nobody else runs, we take over.
         continue;
       }
+      // Deaths are judged only once every actor that is on its way out (exiting, or signalled
+      // by its parent) is gone, lowest id first: the order and batches in which pidfds become
+      // readable are the kernel's, and must not show in the history.
+      std::sort(ended.begin(), ended.end(), std::greater<>());
       while (!ended.empty() && control_.running.load(std::memory_order_acquire) == kSupervisor &&
-             !control_.finished.load(std::memory_order_acquire)) {
+             !control_.finished.load(std::memory_order_acquire) && !someone_still_dying(ended)) {
         const ActorId id = ended.back();
         ended.pop_back();
         judge(id);
@@ -84,6 +89,18 @@ class Supervisor {
         if (const auto id = actor_of(pid)) ended.push_back(*id);
       }
     }
+  }
+
+  bool someone_still_dying(const std::vector<ActorId>& ended) const {
+    const std::uint16_t count = control_.actor_count.load(std::memory_order_acquire);
+    for (ActorId id = 0; id < count; ++id) {
+      const ActorSlot& slot = control_.actors[id];
+      const ActorState state = slot.state.load(std::memory_order_acquire);
+      const bool leaving =
+          state == ActorState::Exiting || (slot.signalled && state != ActorState::Exited);
+      if (leaving && std::find(ended.begin(), ended.end(), id) == ended.end()) return true;
+    }
+    return false;
   }
 
   std::optional<ActorId> actor_of(pid_t pid) const {

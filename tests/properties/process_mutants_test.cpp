@@ -38,7 +38,12 @@ TEST(ProcessMutants, JoinReturningBeforeExitIsCaughtShrunkAndReplayed) {
     const PropertyResult again =
         replay_property<process_props::JoinOrdering, EarlyJoinProcess>(token);
     ASSERT_FALSE(again.passed());
-    ASSERT_EQ(again.outcome.history.hash(), result.outcome.history.hash()) << "run " << run;
+    ASSERT_EQ(again.outcome.history.hash(), result.outcome.history.hash())
+        << "run " << run << "\n"
+        << result.report << "\n"
+        << again.report << "\nfirst:\n"
+        << result.outcome.history.to_text() << "\nreplay:\n"
+        << again.outcome.history.to_text();
   }
 }
 
