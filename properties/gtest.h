@@ -8,6 +8,7 @@
 //   IPCPROP_QUEUE_SUITE(Type)               the queue suite for a queue of std::int64_t
 //   IPCPROP_PIPE_SUITE(Factory)             the pipe suite for Factory::make(duplex)
 //   IPCPROP_PROCESS_SUITE(Type)             the process suite (S1, S2, exit codes, signals)
+//   IPCPROP_POOL_SUITE(Type)                the pool suite (exactly once, order, bound)
 //
 // A failing property fails its test with the report, which ends with "ipcprop replay <token>".
 // With IPCPROP_REPLAY=<token> in the environment, the test named by the token replays that one
@@ -21,6 +22,7 @@
 
 #include "properties/lock_suite.h"
 #include "properties/pipe_suite.h"
+#include "properties/pool_suite.h"
 #include "properties/process_suite.h"
 #include "properties/queue_suite.h"
 #include "properties/runner.h"
@@ -132,3 +134,16 @@ void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options
         ::ipcprop::properties::process_props::ExitCodesAndSignals, Type>(#Type);                 \
   }                                                                                              \
   static_assert(::ipcprop::properties::ProcessLike<Type>, #Type " is not ProcessLike")
+
+/// Registers the pool suite for `Type` (an unqualified name): tests
+/// <Type>PoolProps.ExactlyOnceInOrder and .NeverMoreThanNBusy.
+#define IPCPROP_POOL_SUITE(Type)                                                                 \
+  TEST(Type##PoolProps, ExactlyOnceInOrder) {                                                    \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::pool_props::ExactlyOnceInOrder, \
+                                          Type>(#Type);                                          \
+  }                                                                                              \
+  TEST(Type##PoolProps, NeverMoreThanNBusy) {                                                    \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::pool_props::NeverMoreThanNBusy, \
+                                          Type>(#Type);                                          \
+  }                                                                                              \
+  static_assert(::ipcprop::properties::PoolLike<Type>, #Type " is not PoolLike")
