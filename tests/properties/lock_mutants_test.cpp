@@ -8,23 +8,13 @@
 #include "properties/lock_suite.h"
 #include "properties/report.h"
 #include "properties/runner.h"
+#include "tests/properties/exact_replay.h"
 #include "tests/properties/mutant_locks.h"
 
 namespace ipcprop::properties {
 namespace {
 
 using lock_props::Workload;
-
-/// The failure must replay from its token to the identical history, 20 times out of 20.
-template <typename Property, typename Lock>
-void expect_exact_replay(const PropertyResult& failure) {
-  const ReplayToken token = decode_token(failure.token);
-  for (int run = 0; run < 20; ++run) {
-    const PropertyResult again = replay_property<Property, Lock>(token);
-    ASSERT_FALSE(again.passed()) << "the replay did not fail again";
-    ASSERT_EQ(again.outcome.history.hash(), failure.outcome.history.hash()) << "run " << run;
-  }
-}
 
 /// Runs the mutual-exclusion property on `Lock` and checks the shrunk counterexample: two actors
 /// with one critical section each, and `preemptions` preemptions.

@@ -9,6 +9,7 @@
 #include "primitives/pipe.h"
 #include "properties/pipe_suite.h"
 #include "properties/runner.h"
+#include "tests/properties/exact_replay.h"
 
 namespace ipcprop::properties {
 namespace {
@@ -46,13 +47,7 @@ TEST(PipeMutants, TornMessagesAreCaughtShrunkAndReplayed) {
   EXPECT_NE(result.report.find("forward of sizes [101]"), std::string::npos)
       << "shrinks to one message just over the tear:\n"
       << result.report;
-  const ReplayToken token = decode_token(result.token);
-  for (int run = 0; run < 20; ++run) {
-    const PropertyResult again =
-        replay_property<pipe_props::WholeInOrderThenEof, TearingPipe>(token);
-    ASSERT_FALSE(again.passed());
-    ASSERT_EQ(again.outcome.history.hash(), result.outcome.history.hash()) << "run " << run;
-  }
+  expect_exact_replay<pipe_props::WholeInOrderThenEof, TearingPipe>(result);
 }
 
 }  // namespace

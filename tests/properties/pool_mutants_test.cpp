@@ -8,6 +8,7 @@
 #include "primitives/pool.h"
 #include "properties/pool_suite.h"
 #include "properties/runner.h"
+#include "tests/properties/exact_replay.h"
 
 namespace ipcprop::properties {
 namespace {
@@ -36,13 +37,7 @@ TEST(PoolMutants, CompletionOrderResultsAreCaughtShrunkAndReplayed) {
       run_property<pool_props::ExactlyOnceInOrder, CompletionOrderPool>("CompletionOrderPool");
   ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
   EXPECT_NE(result.report.find("input order"), std::string::npos) << result.report;
-  const ReplayToken token = decode_token(result.token);
-  for (int run = 0; run < 20; ++run) {
-    const PropertyResult again =
-        replay_property<pool_props::ExactlyOnceInOrder, CompletionOrderPool>(token);
-    ASSERT_FALSE(again.passed());
-    ASSERT_EQ(again.outcome.history.hash(), result.outcome.history.hash()) << "run " << run;
-  }
+  expect_exact_replay<pool_props::ExactlyOnceInOrder, CompletionOrderPool>(result);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "primitives/process.h"
 #include "properties/process_suite.h"
 #include "properties/runner.h"
+#include "tests/properties/exact_replay.h"
 
 namespace ipcprop::properties {
 namespace {
@@ -33,18 +34,7 @@ TEST(ProcessMutants, JoinReturningBeforeExitIsCaughtShrunkAndReplayed) {
   EXPECT_TRUE(result.report.find("join ordering") != std::string::npos ||
               result.report.find("exit code") != std::string::npos)
       << result.report;
-  const ReplayToken token = decode_token(result.token);
-  for (int run = 0; run < 20; ++run) {
-    const PropertyResult again =
-        replay_property<process_props::JoinOrdering, EarlyJoinProcess>(token);
-    ASSERT_FALSE(again.passed());
-    ASSERT_EQ(again.outcome.history.hash(), result.outcome.history.hash())
-        << "run " << run << "\n"
-        << result.report << "\n"
-        << again.report << "\nfirst:\n"
-        << result.outcome.history.to_text() << "\nreplay:\n"
-        << again.outcome.history.to_text();
-  }
+  expect_exact_replay<process_props::JoinOrdering, EarlyJoinProcess>(result);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "primitives/queue.h"
 #include "properties/queue_suite.h"
 #include "properties/runner.h"
+#include "tests/properties/exact_replay.h"
 
 namespace ipcprop::properties {
 namespace {
@@ -33,13 +34,7 @@ TEST(QueueMutants, CheckThenPutIsCaughtShrunkAndReplayed) {
       run_property<queue_props::Linearizable, CheckThenPutQueue>("CheckThenPutQueue");
   ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
   EXPECT_NE(result.report.find("Broken: "), std::string::npos) << result.report;
-  const ReplayToken token = decode_token(result.token);
-  for (int run = 0; run < 20; ++run) {
-    const PropertyResult again =
-        replay_property<queue_props::Linearizable, CheckThenPutQueue>(token);
-    ASSERT_FALSE(again.passed());
-    ASSERT_EQ(again.outcome.history.hash(), result.outcome.history.hash()) << "run " << run;
-  }
+  expect_exact_replay<queue_props::Linearizable, CheckThenPutQueue>(result);
 }
 
 }  // namespace

@@ -1,0 +1,27 @@
+// ipcprop — tests/properties/exact_replay.h
+//
+// The mutant tests' common last step: a failure's token must replay to the identical history,
+// 20 times out of 20.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "properties/runner.h"
+
+namespace ipcprop::properties {
+
+template <typename Property, typename Primitive>
+void expect_exact_replay(const PropertyResult& failure) {
+  const ReplayToken token = decode_token(failure.token);
+  for (int run = 0; run < 20; ++run) {
+    const PropertyResult again = replay_property<Property, Primitive>(token);
+    ASSERT_FALSE(again.passed()) << "the replay did not fail again";
+    ASSERT_EQ(again.outcome.history.hash(), failure.outcome.history.hash())
+        << "run " << run << "\n"
+        << failure.report << "\nfirst:\n"
+        << failure.outcome.history.to_text() << "\nreplay:\n"
+        << again.outcome.history.to_text();
+  }
+}
+
+}  // namespace ipcprop::properties
