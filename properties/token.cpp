@@ -127,8 +127,12 @@ std::vector<std::uint8_t> from_base64url(std::string_view text) {
 }  // namespace
 
 std::string encode_token(const ReplayToken& token) {
+  return detail::encode_token_as_version(token, kTokenVersion);
+}
+
+std::string detail::encode_token_as_version(const ReplayToken& token, std::uint8_t version) {
   Writer out;
-  out.byte(kTokenVersion);
+  out.byte(version);
   out.string(token.property);
   out.string(token.primitive);
   out.blob(token.workload);
@@ -148,17 +152,20 @@ std::string encode_token(const ReplayToken& token) {
 ReplayToken decode_token(std::string_view text) {
   const std::vector<std::uint8_t> bytes = from_base64url(text);
   if (bytes.size() < 5) throw TokenError("malformed token: too short to be a replay token");
-  if (bytes[0] != kTokenVersion) {
+  const std::size_t body = bytes.size() - 4;
+  std::uint32_t stored = 0;
+  for (int index = 3; index >= 0; --index) stored = (stored << 8) | bytes[body + index];
+  const bool intact = stored == fnv1a32(bytes, body);
+  if (bytes[0] != kTokenVersion && intact) {
     throw TokenError(fmt::format(
         "token format version {}: this ipcprop reads version {} (was it printed by another "
         "version of ipcprop?)",
         bytes[0], kTokenVersion));
   }
-  const std::size_t body = bytes.size() - 4;
-  std::uint32_t stored = 0;
-  for (int index = 3; index >= 0; --index) stored = (stored << 8) | bytes[body + index];
-  if (stored != fnv1a32(bytes, body)) {
-    throw TokenError("malformed token: its checksum does not match (was it cut or mistyped?)");
+  if (!intact) {
+    throw TokenError(
+        "malformed token: its checksum does not match (was it cut or mistyped, or is it not an "
+        "ipcprop replay token?)");
   }
   Reader in(bytes, body);
   in.byte();  // The version, checked above.

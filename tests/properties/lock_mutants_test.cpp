@@ -109,6 +109,12 @@ TEST(ReplayToken, MalformedOrForeignTokensAreClearErrors) {
   const std::string text = encode_token(ReplayToken{"P", "T", {}, 1, {}});
   EXPECT_THROW(decode_token(""), TokenError);
   EXPECT_THROW(decode_token("not a token!"), TokenError);
+  try {
+    decode_token("nottoken");
+    FAIL() << "a random word decoded";
+  } catch (const TokenError& error) {
+    EXPECT_NE(std::string(error.what()).find("malformed"), std::string::npos) << error.what();
+  }
   std::string damaged = text;
   damaged[damaged.size() / 2] = damaged[damaged.size() / 2] == 'A' ? 'B' : 'A';
   try {
@@ -117,8 +123,8 @@ TEST(ReplayToken, MalformedOrForeignTokensAreClearErrors) {
   } catch (const TokenError& error) {
     EXPECT_NE(std::string(error.what()).find("checksum"), std::string::npos) << error.what();
   }
-  std::string other_version = text;
-  other_version[0] = 'B';  // The first 6 bits of the version byte.
+  const std::string other_version =
+      detail::encode_token_as_version(ReplayToken{"P", "T", {}, 1, {}}, kTokenVersion + 1);
   try {
     decode_token(other_version);
     FAIL() << "a token of another version decoded";
