@@ -88,41 +88,36 @@ inline int total_sections(const Workload& workload) {
 
 }  // namespace detail
 
-struct MutualExclusion {
-  static constexpr std::string_view name = "LockProps.MutualExclusion";
+/// What the critical-section properties share: actors run detail::section_actors.
+struct SectionProperty {
   using Workload = lock_props::Workload;
-  static rc::Gen<Workload> workload() { return plain_workload(false); }
   template <typename Lock>
   static harness::ActorFactory actors(const Workload& workload, OperationLog& log) {
     return detail::section_actors<Lock>(workload, log);
-  }
-  static std::optional<std::string> check(const Workload& workload, const harness::Outcome& outcome,
-                                          const OperationLog& log) {
-    const auto records = log.records();
-    if (auto problem = overlap(records)) return problem;
-    if (auto problem = outcome_problem(outcome, log)) return problem;
-    return lost_update(records, detail::total_sections(workload));
   }
   static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
 };
 
-struct ReleaseOnlyWhenHeld {
-  static constexpr std::string_view name = "LockProps.ReleaseOnlyWhenHeld";
-  using Workload = lock_props::Workload;
-  static rc::Gen<Workload> workload() { return plain_workload(true); }
-  template <typename Lock>
-  static harness::ActorFactory actors(const Workload& workload, OperationLog& log) {
-    return detail::section_actors<Lock>(workload, log);
-  }
+struct MutualExclusion : SectionProperty {
+  static constexpr std::string_view name = "LockProps.MutualExclusion";
+  static rc::Gen<Workload> workload() { return plain_workload(false); }
   static std::optional<std::string> check(const Workload& workload, const harness::Outcome& outcome,
                                           const OperationLog& log) {
     const auto records = log.records();
-    if (auto problem = intruder_succeeded(records)) return problem;
     if (auto problem = overlap(records)) return problem;
     if (auto problem = outcome_problem(outcome, log)) return problem;
     return lost_update(records, detail::total_sections(workload));
   }
-  static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
+};
+
+struct ReleaseOnlyWhenHeld : SectionProperty {
+  static constexpr std::string_view name = "LockProps.ReleaseOnlyWhenHeld";
+  static rc::Gen<Workload> workload() { return plain_workload(true); }
+  static std::optional<std::string> check(const Workload& workload, const harness::Outcome& outcome,
+                                          const OperationLog& log) {
+    if (auto problem = intruder_succeeded(log.records())) return problem;
+    return MutualExclusion::check(workload, outcome, log);
+  }
 };
 
 struct TimedAcquireFailsOnlyWhenHeld {
@@ -162,19 +157,13 @@ struct TimedAcquireFailsOnlyWhenHeld {
   static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
 };
 
-struct ReentrantMutualExclusion {
+struct ReentrantMutualExclusion : SectionProperty {
   static constexpr std::string_view name = "RLockProps.ReentrantMutualExclusion";
-  using Workload = lock_props::Workload;
   static rc::Gen<Workload> workload() { return reentrant_workload(); }
-  template <typename Lock>
-  static harness::ActorFactory actors(const Workload& workload, OperationLog& log) {
-    return detail::section_actors<Lock>(workload, log);
-  }
   static std::optional<std::string> check(const Workload& workload, const harness::Outcome& outcome,
                                           const OperationLog& log) {
     return MutualExclusion::check(workload, outcome, log);
   }
-  static std::string describe(const Workload& workload) { return lock_props::describe(workload); }
 };
 
 /// S4: actors write lines to one file, each line as two appends (head, tail) with a sync point

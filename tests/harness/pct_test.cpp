@@ -18,17 +18,7 @@ namespace {
 using testing::AlwaysEnabled;
 using testing::SimulatedRun;
 using testing::StepProgram;
-
-/// The traces of `executions` successive executions of `pct` on `program`.
-template <typename Program>
-std::vector<std::string> traces(Pct& pct, const Program& program, int executions) {
-  std::vector<std::string> out;
-  for (int i = 0; i < executions; ++i) {
-    EXPECT_TRUE(pct.begin_execution());
-    out.push_back(program.run(pct).trace());
-  }
-  return out;
-}
+using testing::traces;
 
 TEST(Pct, DepthOneNeverPreempts) {
   Pct pct(3, 1);

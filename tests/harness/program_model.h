@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "harness/strategy.h"
 
 namespace ipcprop::harness::testing {
@@ -132,5 +134,16 @@ struct AlwaysEnabled {
     return count;
   }
 };
+
+/// The traces of `executions` successive executions of `strategy` on `program`.
+template <typename Program>
+std::vector<std::string> traces(Strategy& strategy, const Program& program, int executions) {
+  std::vector<std::string> out;
+  for (int i = 0; i < executions; ++i) {
+    EXPECT_TRUE(strategy.begin_execution());
+    out.push_back(program.run(strategy).trace());
+  }
+  return out;
+}
 
 }  // namespace ipcprop::harness::testing

@@ -26,17 +26,7 @@ namespace {
 using testing::AlwaysEnabled;
 using testing::SimulatedRun;
 using testing::StepProgram;
-
-/// The traces of `executions` successive executions of `strategy` on `program`.
-template <typename Program>
-std::vector<std::string> traces(Strategy& strategy, const Program& program, int executions) {
-  std::vector<std::string> out;
-  for (int i = 0; i < executions; ++i) {
-    EXPECT_TRUE(strategy.begin_execution());
-    out.push_back(program.run(strategy).trace());
-  }
-  return out;
-}
+using testing::traces;
 
 // ---------------------------------------------------------------------------------------------
 // RandomWalk
