@@ -119,7 +119,9 @@ class Hooks {
   virtual void after_fork_in_parent(pid_t /*child*/) {}
   /// A Process child is about to exit with `exit_code`, its target having returned or thrown.
   virtual void before_exit(int /*exit_code*/) {}
-  /// Process::terminate or kill sent `signal_number` to `child`, which may now die at any moment.
+  /// Process::terminate or kill sent `signal_number` to `child`, which may now die at any moment;
+  /// or a process is about to kill itself (child == its own pid). A harness counts such a death
+  /// as the program's doing, not a crash.
   virtual void after_signal(pid_t /*child*/, int /*signal_number*/) {}
 };
 

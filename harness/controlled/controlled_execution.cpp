@@ -65,7 +65,10 @@ class Supervisor {
       watch_new_actors(ended);
       const ActorId holder = control_.running.load(std::memory_order_acquire);
       if (holder != kSupervisor && std::erase(ended, holder) != 0) {
-        judge(holder);  // It died holding the baton: nobody else runs, we take over.
+        // It died holding the baton (a crash, or a process that announced killing itself):
+        // nobody else runs, we take over.
+        control_.running.store(kSupervisor, std::memory_order_release);
+        judge(holder);
         continue;
       }
       // Deaths are judged only once every actor that is on its way out (exiting, or signalled
@@ -142,6 +145,9 @@ class Supervisor {
     const sync::SyncObject process{"Process", static_cast<std::uintptr_t>(slot.pid.load())};
     scheduler.record(id, EventKind::Notify, {}, process, 0);
     scheduler.notify(process);
+    // As a pidfd or SIGCHLD would: a parent waiting on something else (a pool's owner waiting for
+    // replies) looks again and can see that its child is gone.
+    if (slot.parent != kSupervisor) scheduler.wake(slot.parent);
     if (control_.running.load(std::memory_order_acquire) == kSupervisor && !all_exited()) {
       scheduler.yield(kSupervisor, false);
     }

@@ -129,12 +129,15 @@ void Scheduler::record(ActorId actor, EventKind kind, std::string_view operation
 void Scheduler::notify(const sync::SyncObject& object) {
   const std::uint16_t count = control_.actor_count.load(std::memory_order_relaxed);
   for (ActorId id = 0; id < count; ++id) {
-    ActorSlot& slot = control_.actors[id];
-    if (slot.state.load(std::memory_order_relaxed) == ActorState::Waiting &&
-        slot.waiting_on == object) {
-      slot.wake_result = sync::WaitResult::Notified;
-      slot.state.store(ActorState::Enabled, std::memory_order_relaxed);
-    }
+    if (control_.actors[id].waiting_on == object) wake(id);
+  }
+}
+
+void Scheduler::wake(ActorId id) {
+  ActorSlot& slot = control_.actors[id];
+  if (slot.state.load(std::memory_order_relaxed) == ActorState::Waiting) {
+    slot.wake_result = sync::WaitResult::Notified;
+    slot.state.store(ActorState::Enabled, std::memory_order_relaxed);
   }
 }
 

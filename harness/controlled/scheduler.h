@@ -27,6 +27,8 @@ class Scheduler {
 
   /// Enables every actor waiting on `object`.
   void notify(const sync::SyncObject& object);
+  /// Enables actor `id` if it waits, whatever it waits on (it looks again: a spurious wake-up).
+  void wake(ActorId id);
 
   /// Ends the execution early with `kind` (first caller wins) and hands the baton to the
   /// supervisor. Does not wait.

@@ -213,6 +213,53 @@ TEST(Execution, TerminatedChildIsAnOrdinaryEndNotACrash) {
   expect_kind_for_many_seeds({parent}, OutcomeKind::Passed);
 }
 
+/// Kills the calling process after telling the hooks, as a pool task that means to die does.
+[[noreturn]] void kill_myself_announced() {
+  sync::after_signal(::getpid(), SIGKILL);
+  ::kill(::getpid(), SIGKILL);
+  std::abort();
+}
+
+TEST(Execution, ChildThatAnnouncesItsOwnKillIsAnOrdinaryEnd) {
+  const auto parent = [](ActorContext&) {
+    Process child([] { kill_myself_announced(); });
+    child.start();
+    child.join();
+    if (child.exitcode() != -SIGKILL) throw std::runtime_error("wrong exit code");
+  };
+  expect_kind_for_many_seeds({parent}, OutcomeKind::Passed);
+}
+
+TEST(Execution, ChildDeathWakesAParentWaitingOnSomethingElse) {
+  // The parent waits on an object nobody notifies, looking at its child after each wake-up, as
+  // a pool's owner waits for replies and watches its workers' pidfds. Without the wake-up this
+  // is reported as a deadlock.
+  const auto parent = [](ActorContext&) {
+    Process child([] { kill_myself_announced(); });
+    child.start();
+    const sync::SyncPoint point{"Test::wait", {"Unnotified", 1}};
+    sync::invoke(point);
+    while (child.is_alive()) {
+      if (sync::wait(point, sync::Deadline::forever()) != sync::WaitResult::Notified) {
+        throw std::runtime_error("the wait did not end by a notification");
+      }
+    }
+    sync::returned(point, 1);
+    child.join();
+  };
+  expect_kind_for_many_seeds({parent}, OutcomeKind::Passed);
+}
+
+TEST(Execution, ChildKillingItselfUnannouncedIsStillACrash) {
+  const auto parent = [](ActorContext&) {
+    Process child([] { ::raise(SIGKILL); });
+    child.start();
+    child.join();
+  };
+  const Outcome outcome = run({parent});
+  EXPECT_EQ(outcome.kind, OutcomeKind::Crash) << outcome.message;
+  EXPECT_TRUE(contains(outcome.message, "SIGKILL")) << outcome.message;
+}
 TEST(Execution, StressModeRunsAndSaysReplayIsProbabilistic) {
   Lock lock;
   SharedObject<long> counter(0);
