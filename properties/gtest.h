@@ -8,7 +8,8 @@
 //   IPCPROP_QUEUE_SUITE(Type)               the queue suite for a queue of std::int64_t
 //   IPCPROP_PIPE_SUITE(Factory)             the pipe suite for Factory::make(duplex)
 //   IPCPROP_PROCESS_SUITE(Type)             the process suite (S1, S2, exit codes, signals)
-//   IPCPROP_POOL_SUITE(Type)                the pool suite (exactly once, order, bound)
+//   IPCPROP_POOL_SUITE(Type)                the pool suite (exactly once, order, bound,
+//                                           failure containment, terminate)
 //
 // A failing property fails its test with the report, which ends with "ipcprop replay <token>".
 // With IPCPROP_REPLAY=<token> in the environment, the test named by the token replays that one
@@ -145,5 +146,13 @@ void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options
   TEST(Type##PoolProps, NeverMoreThanNBusy) {                                                    \
     ::ipcprop::properties::check_in_gtest<::ipcprop::properties::pool_props::NeverMoreThanNBusy, \
                                           Type>(#Type);                                          \
+  }                                                                                              \
+  TEST(Type##PoolProps, FailuresStayContained) {                                                 \
+    ::ipcprop::properties::check_in_gtest<                                                       \
+        ::ipcprop::properties::pool_props::FailuresStayContained, Type>(#Type);                  \
+  }                                                                                              \
+  TEST(Type##PoolProps, TerminateLeavesNothing) {                                                \
+    ::ipcprop::properties::check_in_gtest<                                                       \
+        ::ipcprop::properties::pool_props::TerminateLeavesNothing, Type>(#Type);                 \
   }                                                                                              \
   static_assert(::ipcprop::properties::PoolLike<Type>, #Type " is not PoolLike")

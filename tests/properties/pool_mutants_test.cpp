@@ -1,11 +1,17 @@
-// The pool suite must catch a pool whose map returns results in completion order.
+// The pool suite must catch pools that each break one promise: results in completion order, a
+// lost result, one failure spreading to the tasks after it, a hang when a worker dies (Python's
+// Pool), and a terminate() that lets queued tasks run.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "primitives/pool.h"
+#include "primitives/queue.h"
 #include "properties/pool_suite.h"
 #include "properties/runner.h"
 #include "tests/properties/exact_replay.h"
@@ -13,31 +19,172 @@
 namespace ipcprop::properties {
 namespace {
 
-/// map() collects imap_unordered's results: completion order instead of input order.
-class CompletionOrderPool {
+using Task = std::int64_t (*)(std::int64_t);
+using PairTask = std::int64_t (*)(std::int64_t, std::int64_t);
+using Items = std::vector<std::int64_t>;
+using Pairs = std::vector<std::tuple<std::int64_t, std::int64_t>>;
+
+/// The project's Pool behind exactly the suite's interface; each mutant hides one call.
+class ForwardingPool {
  public:
-  CompletionOrderPool(std::size_t processes, PoolOptions options)
+  ForwardingPool(std::size_t processes, PoolOptions options)
       : inner_(processes, std::move(options)) {}
-  std::vector<std::int64_t> map(std::int64_t (*task)(std::int64_t),
-                                const std::vector<std::int64_t>& items, std::size_t chunksize) {
-    std::vector<std::int64_t> results;
-    auto unordered = inner_.imap_unordered(task, items, chunksize == 0 ? 1 : chunksize);
-    while (auto result = unordered.next()) results.push_back(*result);
-    return results;
+  Items map(Task task, const Items& items, std::size_t chunksize) {
+    return inner_.map(task, items, chunksize);
+  }
+  Items starmap(PairTask task, const Pairs& pairs, std::size_t chunksize) {
+    return inner_.starmap(task, pairs, chunksize);
+  }
+  auto imap(Task task, const Items& items, std::size_t chunksize) {
+    return inner_.imap(task, items, chunksize);
+  }
+  auto imap_unordered(Task task, const Items& items, std::size_t chunksize) {
+    return inner_.imap_unordered(task, items, chunksize);
+  }
+  auto map_async(Task task, const Items& items, std::size_t chunksize) {
+    return inner_.map_async(task, items, chunksize);
   }
   void close() { inner_.close(); }
+  void terminate() { inner_.terminate(); }
   void join() { inner_.join(); }
 
- private:
+ protected:
   Pool inner_;
 };
 
-TEST(PoolMutants, CompletionOrderResultsAreCaughtShrunkAndReplayed) {
-  const PropertyResult result =
-      run_property<pool_props::ExactlyOnceInOrder, CompletionOrderPool>("CompletionOrderPool");
+/// Results handed out from a list, as next() does.
+class ListedResults {
+ public:
+  explicit ListedResults(Items values) : values_(std::move(values)) {}
+  std::optional<std::int64_t> next() {
+    if (next_ == values_.size()) return std::nullopt;
+    return values_[next_++];
+  }
+
+ private:
+  Items values_;
+  std::size_t next_ = 0;
+};
+
+Items collect(auto results) {
+  Items values;
+  while (auto value = results.next()) values.push_back(*value);
+  return values;
+}
+
+/// map() collects imap_unordered's results: completion order instead of input order.
+class CompletionOrderPool : public ForwardingPool {
+ public:
+  using ForwardingPool::ForwardingPool;
+  Items map(Task task, const Items& items, std::size_t chunksize) {
+    return collect(inner_.imap_unordered(task, items, chunksize == 0 ? 1 : chunksize));
+  }
+};
+
+/// imap_unordered hands out the first result again instead of the last.
+class RepeatingUnorderedPool : public ForwardingPool {
+ public:
+  using ForwardingPool::ForwardingPool;
+  ListedResults imap_unordered(Task task, const Items& items, std::size_t chunksize) {
+    Items values = collect(inner_.imap_unordered(task, items, chunksize));
+    if (values.size() > 1) values.back() = values.front();
+    return ListedResults(std::move(values));
+  }
+};
+
+/// imap gives up after the first failed task: every later task fails too, as map would.
+class AbandoningPool : public ForwardingPool {
+ public:
+  using ForwardingPool::ForwardingPool;
+  class Results {
+   public:
+    explicit Results(ImapResults<std::int64_t> inner) : inner_(std::move(inner)) {}
+    std::optional<std::int64_t> next() {
+      std::optional<std::int64_t> value;
+      try {
+        value = inner_.next();
+      } catch (...) {
+        failed_ = true;
+        throw;
+      }
+      if (failed_ && value) throw TaskFailed("abandoned: an earlier task failed", 0);
+      return value;
+    }
+
+   private:
+    ImapResults<std::int64_t> inner_;
+    bool failed_ = false;
+  };
+  Results imap(Task task, const Items& items, std::size_t chunksize) {
+    return Results(inner_.imap(task, items, chunksize));
+  }
+};
+
+/// When a worker dies, imap's next() waits for a reply that never comes, as Python's Pool does.
+class HangingOnDeathPool : public ForwardingPool {
+ public:
+  using ForwardingPool::ForwardingPool;
+  class Results {
+   public:
+    explicit Results(ImapResults<std::int64_t> inner) : inner_(std::move(inner)) {}
+    std::optional<std::int64_t> next() {
+      try {
+        return inner_.next();
+      } catch (const WorkerDied&) {
+        Queue<std::int64_t> never_filled;
+        return never_filled.get();
+      }
+    }
+
+   private:
+    ImapResults<std::int64_t> inner_;
+  };
+  Results imap(Task task, const Items& items, std::size_t chunksize) {
+    return Results(inner_.imap(task, items, chunksize));
+  }
+};
+
+/// terminate() only closes: the tasks already queued still run.
+class ClosingTerminatePool : public ForwardingPool {
+ public:
+  using ForwardingPool::ForwardingPool;
+  void terminate() { inner_.close(); }
+};
+
+template <typename Property, typename Mutant>
+void expect_caught_and_replayed(std::string_view name, std::string_view broken_invariant,
+                                std::string_view shrunk_workload) {
+  const PropertyResult result = run_property<Property, Mutant>(name);
   ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
-  EXPECT_NE(result.report.find("input order"), std::string::npos) << result.report;
-  expect_exact_replay<pool_props::ExactlyOnceInOrder, CompletionOrderPool>(result);
+  EXPECT_NE(result.report.find(broken_invariant), std::string::npos) << result.report;
+  EXPECT_NE(result.report.find(shrunk_workload), std::string::npos) << result.report;
+  expect_exact_replay<Property, Mutant>(result);
+}
+
+TEST(PoolMutants, CompletionOrderResultsAreCaughtShrunkAndReplayed) {
+  expect_caught_and_replayed<pool_props::ExactlyOnceInOrder, CompletionOrderPool>(
+      "CompletionOrderPool", "map: input order", "map over 2 items");
+}
+
+TEST(PoolMutants, RepeatedUnorderedResultIsCaughtShrunkAndReplayed) {
+  expect_caught_and_replayed<pool_props::ExactlyOnceInOrder, RepeatingUnorderedPool>(
+      "RepeatingUnorderedPool", "are not a permutation", "imap_unordered over 2 items");
+}
+
+TEST(PoolMutants, FailureSpreadingToLaterTasksIsCaughtShrunkAndReplayed) {
+  expect_caught_and_replayed<pool_props::FailuresStayContained, AbandoningPool>(
+      "AbandoningPool", "containment: task 1 returned normally",
+      "Pool(1): imap, chunksize 1, over 2 tasks: task 0 throws, task 1 returns");
+}
+
+TEST(PoolMutants, HangAfterAWorkerDiesIsCaughtShrunkAndReplayed) {
+  expect_caught_and_replayed<pool_props::FailuresStayContained, HangingOnDeathPool>(
+      "HangingOnDeathPool", "deadlock", "Pool(1): imap, chunksize 1, over 1 task: task 0 killed");
+}
+
+TEST(PoolMutants, TerminateThatOnlyClosesIsCaughtShrunkAndReplayed) {
+  expect_caught_and_replayed<pool_props::TerminateLeavesNothing, ClosingTerminatePool>(
+      "ClosingTerminatePool", "after terminate() returned", "Pool(1): map_async over 1 item,");
 }
 
 }  // namespace
