@@ -60,8 +60,9 @@
 // a worker puts before exiting on its own, notifies it, so a pool with live workers never looks
 // deadlocked; a worker killed by anything but the pool is an actor crash, which the harness
 // reports itself at once, unless the kill was announced (sync::after_signal, as the pool suite's
-// tasks do): then the harness wakes the owner, as its pidfd would, and the task fails. Why not the alternatives: a helper thread (Python's) cannot run under
-// the controlled harness, which schedules processes, not threads; waiting in bounded slices
+// tasks do): then the harness wakes the owner, as its pidfd would, and the task fails. Why not
+// the alternatives: a helper thread (Python's) cannot run under the controlled harness, which
+// schedules processes, not threads; waiting in bounded slices
 // would add latency to every death and, on virtual time, would keep a real deadlock from ever
 // being reported. See detail/pool_core.h.
 //
