@@ -91,8 +91,9 @@
 // loaded by other work: load average 4-5), medians of 5 in two sessions, each alongside
 // bench/pool_python.py: a map of 10,000 trivial tasks on Pool(2) takes ~11-15 ms with chunksize
 // 1 and ~0.6-1.1 ms with the default chunksize (Python's Pool: ~300 ms and ~2.0-2.1 ms);
-// Pool(2) construction + close + join takes ~1.2-2.3 ms (Python: ~6.9-7.3 ms), of which two
-// bare fork() + _exit() + waitpid() take ~0.9-1.5 ms there (BareForkTwiceExitWait).
+// Pool(2) construction + close + join takes ~0.9-1.1 ms (Python: ~8-9 ms), of which two bare
+// fork() + _exit() + waitpid() take ~0.5-0.7 ms there (BareForkTwiceExitWait): the rest is
+// the workers' first page faults, two pidfds and two shared mappings per pool.
 #pragma once
 
 #include <cstddef>

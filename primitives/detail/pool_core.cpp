@@ -176,7 +176,10 @@ bool PoolCore::step(const sync::SyncPoint& point, sync::Deadline deadline) {
 }
 
 void PoolCore::block_in_kernel(std::uint32_t observed, sync::Deadline deadline) {
-  for (int i = 1; i <= kSpinReads; ++i) {
+  // Spin only while a task's reply may be imminent; with none pending (join) the owner waits
+  // for exits, and spinning would take a CPU from the workers that are exiting.
+  const int spins = pending_.empty() ? 0 : kSpinReads;
+  for (int i = 1; i <= spins; ++i) {
     if (shared_->replies_posted.load(std::memory_order_relaxed) != observed) return;
     if (i % 256 == 0 && deadline_passed(deadline)) return;
     __builtin_ia32_pause();
