@@ -137,7 +137,8 @@ void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options
   static_assert(::ipcprop::properties::ProcessLike<Type>, #Type " is not ProcessLike")
 
 /// Registers the pool suite for `Type` (an unqualified name): tests
-/// <Type>PoolProps.ExactlyOnceInOrder and .NeverMoreThanNBusy.
+/// <Type>PoolProps.ExactlyOnceInOrder, .NeverMoreThanNBusy, .FailuresStayContained and
+/// .TerminateLeavesNothing.
 #define IPCPROP_POOL_SUITE(Type)                                                                 \
   TEST(Type##PoolProps, ExactlyOnceInOrder) {                                                    \
     ::ipcprop::properties::check_in_gtest<::ipcprop::properties::pool_props::ExactlyOnceInOrder, \
