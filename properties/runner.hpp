@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <sstream>
 
+#include <rapidcheck/Check.h>
 #include <rapidcheck/detail/Configuration.h>
+#include <rapidcheck/detail/TestListener.h>
 
 #include "harness/strategies/choice_seq.h"
 #include "harness/strategies/exhaustive.h"
@@ -14,6 +16,14 @@
 
 namespace ipcprop::properties {
 namespace detail {
+
+/// Hears nothing: the report is ours.
+class QuietListener : public rc::detail::TestListener {
+ public:
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
 
 /// Choices are mostly 0 (no preemption); shrinking removes them or makes them smaller.
 rc::Gen<std::vector<std::uint16_t>> choice_sequence(std::uint16_t max_choice);
@@ -97,8 +107,12 @@ PropertyResult run_property(std::string_view primitive_name, const SuiteOptions&
   rc::detail::TestMetadata metadata;
   metadata.id = std::string(Property::name) + "/" + std::string(primitive_name);
   metadata.description = metadata.id;
+  // A quiet listener: RapidCheck's default one prints its own "RC_PARAMS=reproduce=..." line at
+  // exit, which would compete with the replay token in our report.
+  detail::QuietListener listener;
   const rc::detail::TestResult result = rc::detail::checkProperty(
-      rc::detail::toProperty(property), metadata, detail::test_params(options));
+      rc::detail::toProperty(property), metadata, detail::test_params(options), listener,
+      rc::detail::configuration().reproduce);
   if (result.template is<rc::detail::SuccessResult>()) {
     PropertyResult passed;
     passed.executions = executions;

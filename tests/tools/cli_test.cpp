@@ -1,0 +1,147 @@
+// The `ipcprop` command as a user meets it: list, run with a summary, replay from the token a
+// failure printed, and one clear line with exit status 2 for every kind of bad input.
+#include "tools/cli.h"
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "properties/lock_suite.h"
+#include "properties/token.h"
+#include "tests/properties/mutant_locks.h"
+#include "tools/catalog.h"
+
+namespace ipcprop::tools {
+namespace {
+
+struct Ran {
+  int status = 0;
+  std::string out;
+  std::string err;
+};
+
+Ran ipcprop(std::vector<std::string_view> arguments,
+            std::span<const CatalogEntry> entries = catalog()) {
+  std::ostringstream out;
+  std::ostringstream err;
+  const int status = run_command_line(arguments, out, err, entries);
+  return Ran{status, out.str(), err.str()};
+}
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// The last word of the report: the token.
+std::string token_in(const std::string& report) {
+  const std::string marker = "ipcprop replay ";
+  const std::size_t at = report.find(marker);
+  if (at == std::string::npos) return {};
+  const std::size_t start = at + marker.size();
+  return report.substr(start, report.find('\n', start) - start);
+}
+
+void expect_bad_input(const Ran& ran, std::string_view says) {
+  EXPECT_EQ(ran.status, kExitBadInput);
+  EXPECT_TRUE(ran.out.empty()) << ran.out;
+  EXPECT_EQ(ran.err.rfind("ipcprop: ", 0), 0u) << ran.err;
+  EXPECT_EQ(std::count(ran.err.begin(), ran.err.end(), '\n'), 1) << "one line: " << ran.err;
+  EXPECT_TRUE(contains(ran.err, says)) << ran.err;
+}
+
+TEST(Cli, ListNamesEveryBuiltInPropertyOncePerPrimitive) {
+  const Ran ran = ipcprop({"list"});
+  EXPECT_EQ(ran.status, kExitPassed);
+  for (const CatalogEntry& entry : catalog()) {
+    EXPECT_TRUE(contains(ran.out, entry.property)) << entry.property;
+  }
+  EXPECT_EQ(std::count(ran.out.begin(), ran.out.end(), '\n'), static_cast<long>(catalog().size()));
+  for (const std::string_view primitive :
+       {"Lock", "RLock", "Queue", "IpcpropPipe", "Process", "Pool"}) {
+    EXPECT_TRUE(contains(ran.out, primitive)) << primitive;
+  }
+}
+
+TEST(Cli, RunPrintsALinePerPropertyAndASummary) {
+  const Ran ran = ipcprop({"run", "--primitive", "Queue", "--runs", "3", "--seed", "11"});
+  EXPECT_EQ(ran.status, kExitPassed) << ran.out << ran.err;
+  EXPECT_TRUE(contains(ran.out, "seed 11, 3 test cases each")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "pass  Queue        QueueProps.Linearizable")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "pass  Queue        QueueProps.ExactlyOnceInOrder")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "Summary: 2 properties in")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "2 passed, 0 failed")) << ran.out;
+}
+
+TEST(Cli, PropertyFilterMatchesPartOfTheName) {
+  const Ran ran = ipcprop({"run", "--property", "Reentrant", "--runs", "2"});
+  EXPECT_EQ(ran.status, kExitPassed) << ran.out << ran.err;
+  EXPECT_TRUE(contains(ran.out, "Summary: 1 property in")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "RLockProps.ReentrantMutualExclusion")) << ran.out;
+}
+
+TEST(Cli, AFailureIsReportedSummarizedAndReplaysFromItsToken) {
+  const std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, mutants::AdmitsTwoLock>(
+          "AdmitsTwoLock")};
+  const Ran ran = ipcprop({"run"}, entries);
+  EXPECT_EQ(ran.status, kExitFailed);
+  EXPECT_TRUE(contains(ran.out, "FAIL  AdmitsTwoLock")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "Broken: mutual exclusion")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "0 passed, 1 failed")) << ran.out;
+  const std::string token = token_in(ran.out);
+  ASSERT_FALSE(token.empty()) << ran.out;
+  EXPECT_TRUE(contains(ran.out,
+                       "  FAIL LockProps.MutualExclusion for AdmitsTwoLock: ipcprop "
+                       "replay " +
+                           token))
+      << ran.out;
+
+  const Ran replayed = ipcprop({"replay", token}, entries);
+  EXPECT_EQ(replayed.status, kExitFailed);
+  EXPECT_TRUE(contains(replayed.out, "Broken: mutual exclusion")) << replayed.out;
+  EXPECT_EQ(token_in(replayed.out), token) << "the replay is the same execution";
+
+  // A terminal may wrap a long token; the shell then passes it as several words.
+  const Ran split = ipcprop({"replay", token.substr(0, 10), token.substr(10)}, entries);
+  EXPECT_EQ(split.status, kExitFailed) << split.err;
+}
+
+TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
+  expect_bad_input(ipcprop({"frob"}), "unknown command 'frob'");
+  expect_bad_input(ipcprop({"list", "extra"}), "list takes no arguments");
+  expect_bad_input(ipcprop({"run", "--jobs", "2"}), "unknown option '--jobs'");
+  expect_bad_input(ipcprop({"run", "--runs", "many"}), "--runs needs a whole number");
+  expect_bad_input(ipcprop({"run", "--runs", "0"}), "--runs needs a whole number of at least 1");
+  expect_bad_input(ipcprop({"run", "--seed", "-3"}), "--seed needs a whole number");
+  expect_bad_input(ipcprop({"run", "--time-budget", "1.5"}), "--time-budget needs");
+  expect_bad_input(ipcprop({"run", "--seed"}), "--seed needs a value");
+  expect_bad_input(ipcprop({"run", "stray"}), "unexpected argument 'stray'");
+  expect_bad_input(ipcprop({"run", "--primitive", "Semaphore"}),
+                   "no built-in primitive is named 'Semaphore'");
+  expect_bad_input(ipcprop({"run", "--primitive", "Queue", "--property", "Lock"}),
+                   "no built-in property of Queue has 'Lock' in its name");
+  expect_bad_input(ipcprop({"replay"}), "replay needs a token");
+  expect_bad_input(ipcprop({"replay", "not-a-token"}), "cannot replay: malformed token");
+}
+
+TEST(Cli, TokenOfAPrimitiveThatIsNotBuiltInPointsToTheTestBinary) {
+  const std::string token =
+      properties::encode_token({"LockProps.MutualExclusion", "MySpinLock", {}, 1, {}});
+  expect_bad_input(ipcprop({"replay", token}), "IPCPROP_REPLAY=<token>");
+}
+
+TEST(Cli, NoArgumentsPrintsHelpAsAnErrorHelpAsAnAnswer) {
+  const Ran bare = ipcprop({});
+  EXPECT_EQ(bare.status, kExitBadInput);
+  EXPECT_TRUE(contains(bare.err, "ipcprop run [options]")) << bare.err;
+  const Ran help = ipcprop({"help"});
+  EXPECT_EQ(help.status, kExitPassed);
+  EXPECT_TRUE(contains(help.out, "ipcprop replay TOKEN")) << help.out;
+}
+
+}  // namespace
+}  // namespace ipcprop::tools

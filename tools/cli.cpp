@@ -1,0 +1,253 @@
+#include "tools/cli.h"
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "primitives/errors.h"
+#include "properties/token.h"
+#include "tools/catalog.h"
+
+namespace ipcprop::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// More than ctest's 30: the command is where time goes to fuzzing.
+constexpr int kDefaultRuns = 100;
+using properties::PropertyResult;
+using properties::SuiteOptions;
+
+constexpr std::string_view kHelp =
+    R"(ipcprop: property-based testing of inter-process primitives
+
+  ipcprop list                 every built-in property and the primitive it runs against
+  ipcprop run [options]        fuzz them all: a line per property, the report of each
+                               failure, a summary; exit status 1 if any property failed
+      --property TEXT          only properties whose name contains TEXT (e.g. LockProps, Pool)
+      --primitive NAME         only this primitive (a name from `ipcprop list`)
+      --seed N                 RapidCheck's seed (default 20261125, so runs repeat)
+      --runs N                 test cases per property (default 100)
+      --time-budget SECONDS    per property; later test cases pass unrun (default 20)
+  ipcprop replay TOKEN         run again, exactly, the execution a failure report names
+                               (its last line); exit status 1 if it fails again
+  ipcprop help                 this text
+
+RC_PARAMS (RapidCheck's parameters) applies as in the test binaries and wins over --seed and
+--runs. Bad input gets one line and exit status 2; a failure of the harness itself (cannot
+fork, out of shared memory) exit status 3.
+)";
+
+/// Bad input: one line for the user, exit status 2.
+struct BadInput {
+  std::string message;
+};
+
+template <typename Number>
+Number parse_number(std::string_view option, std::string_view text, Number smallest) {
+  Number value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < smallest) {
+    throw BadInput{
+        fmt::format("{} needs a whole number of at least {}, not '{}'", option, smallest, text)};
+  }
+  return value;
+}
+
+struct RunOptions {
+  std::string property;
+  std::optional<std::string> primitive;
+  SuiteOptions suite;
+};
+
+RunOptions parse_run_options(std::span<const std::string_view> arguments) {
+  RunOptions options;
+  options.suite.test_cases = kDefaultRuns;
+  for (std::size_t index = 0; index < arguments.size(); ++index) {
+    const std::string_view option = arguments[index];
+    if (index + 1 == arguments.size()) {
+      if (option.starts_with("--")) throw BadInput{fmt::format("{} needs a value", option)};
+      throw BadInput{fmt::format("unexpected argument '{}' (see ipcprop help)", option)};
+    }
+    const std::string_view value = arguments[++index];
+    if (option == "--property") {
+      options.property = value;
+    } else if (option == "--primitive") {
+      options.primitive = std::string(value);
+    } else if (option == "--seed") {
+      options.suite.seed = parse_number<std::uint64_t>(option, value, 0);
+    } else if (option == "--runs") {
+      options.suite.test_cases = parse_number<int>(option, value, 1);
+    } else if (option == "--time-budget") {
+      options.suite.time_budget =
+          std::chrono::seconds(parse_number<std::int64_t>(option, value, 1));
+    } else {
+      throw BadInput{fmt::format("unknown option '{}' for run (see ipcprop help)", option)};
+    }
+  }
+  return options;
+}
+
+bool known_primitive(std::span<const CatalogEntry> entries, std::string_view name) {
+  for (const CatalogEntry& entry : entries) {
+    if (entry.primitive == name) return true;
+  }
+  return false;
+}
+
+std::vector<const CatalogEntry*> select(std::span<const CatalogEntry> entries,
+                                        const RunOptions& options) {
+  if (options.primitive && !known_primitive(entries, *options.primitive)) {
+    throw BadInput{
+        fmt::format("no built-in primitive is named '{}' (see ipcprop list)", *options.primitive)};
+  }
+  std::vector<const CatalogEntry*> selected;
+  for (const CatalogEntry& entry : entries) {
+    if (options.primitive && entry.primitive != *options.primitive) continue;
+    if (entry.property.find(options.property) == std::string_view::npos) continue;
+    selected.push_back(&entry);
+  }
+  if (selected.empty()) {
+    throw BadInput{fmt::format("no built-in property of {} has '{}' in its name (see ipcprop list)",
+                               options.primitive ? *options.primitive : "any primitive",
+                               options.property)};
+  }
+  return selected;
+}
+
+/// RapidCheck prints "Using configuration: seed=..." when it first reads its configuration; with
+/// the seed this run uses in RC_PARAMS, that line tells the truth.
+void show_seed_to_rapidcheck(std::uint64_t seed) {
+  const char* current = std::getenv("RC_PARAMS");
+  std::string params = current == nullptr ? "" : current;
+  if (params.find("seed") != std::string::npos) return;
+  params += fmt::format("{}seed={}", params.empty() ? "" : " ", seed);
+  if (::setenv("RC_PARAMS", params.c_str(), 1) == -1) throw_system_error("setenv", "RC_PARAMS");
+}
+
+std::string count_of(std::size_t count, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", count, count == 1 ? one : many);
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int list(std::span<const CatalogEntry> entries, std::ostream& out) {
+  for (const CatalogEntry& entry : entries) {
+    out << fmt::format("{:<12} {}\n", entry.primitive, entry.property);
+  }
+  return kExitPassed;
+}
+
+int run(std::span<const CatalogEntry> entries, std::span<const std::string_view> arguments,
+        std::ostream& out) {
+  const RunOptions options = parse_run_options(arguments);
+  const std::vector<const CatalogEntry*> selected = select(entries, options);
+  show_seed_to_rapidcheck(options.suite.seed);  // Before RapidCheck reads its configuration.
+  const rc::detail::TestParams params = properties::detail::test_params(options.suite);
+  out << fmt::format("ipcprop run: {}, seed {}, {} test cases each\n",
+                     count_of(selected.size(), "property", "properties"), params.seed,
+                     params.maxSuccess);
+  const auto started = Clock::now();
+  std::vector<std::pair<const CatalogEntry*, std::string>> failures;
+  int passed = 0;
+  int skipped = 0;
+  for (const CatalogEntry* entry : selected) {
+    const auto property_started = Clock::now();
+    const PropertyResult result = entry->run(options.suite);
+    const std::string_view verdict = result.kind == PropertyResult::Kind::Passed   ? "pass"
+                                     : result.kind == PropertyResult::Kind::Failed ? "FAIL"
+                                                                                   : "skip";
+    out << fmt::format("{}  {:<12} {:<40} {:>5} executions {:>7.2f} s\n", verdict, entry->primitive,
+                       entry->property, result.executions, seconds_since(property_started));
+    if (result.kind == PropertyResult::Kind::Failed) {
+      out << result.report << "\n";
+      failures.emplace_back(entry, result.token);
+    } else if (result.kind == PropertyResult::Kind::Passed) {
+      ++passed;
+    } else {
+      ++skipped;
+    }
+    out.flush();
+  }
+  out << fmt::format(
+      "\nSummary: {} in {:.1f} s: {} passed, {} failed{}\n",
+      count_of(selected.size(), "property", "properties"), seconds_since(started), passed,
+      failures.size(),
+      skipped == 0 ? "" : fmt::format(", {} skipped (IPCPROP_REPLAY is set)", skipped));
+  for (const auto& [entry, token] : failures) {
+    out << fmt::format("  FAIL {} for {}: ipcprop replay {}\n", entry->property, entry->primitive,
+                       token);
+  }
+  return failures.empty() ? kExitPassed : kExitFailed;
+}
+
+int replay(std::span<const CatalogEntry> entries, std::span<const std::string_view> arguments,
+           std::ostream& out) {
+  if (arguments.empty()) throw BadInput{"replay needs a token (the last line of a failure report)"};
+  std::string text;
+  for (const std::string_view part : arguments) text += part;  // A token split by the shell.
+  properties::ReplayToken token;
+  try {
+    token = properties::decode_token(text);
+  } catch (const properties::TokenError& error) {
+    throw BadInput{fmt::format("cannot replay: {}", error.what())};
+  }
+  for (const CatalogEntry& entry : entries) {
+    if (entry.property != token.property || entry.primitive != token.primitive) continue;
+    const PropertyResult result = entry.replay(token, SuiteOptions{});
+    if (result.kind == PropertyResult::Kind::Failed) {
+      out << result.report << "\n";
+      return kExitFailed;
+    }
+    out << fmt::format("replayed {} for {}: the invariant held (history hash {:016x})\n",
+                       token.property, token.primitive, result.outcome.history.hash());
+    return kExitPassed;
+  }
+  throw BadInput{fmt::format(
+      "the token names {} for {}, which is not built in; replay it through the test binary "
+      "that registered {}: IPCPROP_REPLAY=<token> <test binary>",
+      token.property, token.primitive, token.primitive)};
+}
+
+}  // namespace
+
+int run_command_line(std::span<const std::string_view> arguments, std::ostream& out,
+                     std::ostream& err, std::span<const CatalogEntry> entries) {
+  try {
+    if (arguments.empty()) {
+      err << kHelp;
+      return kExitBadInput;
+    }
+    if (arguments[0] == "help" || arguments[0] == "--help" || arguments[0] == "-h") {
+      out << kHelp;
+      return kExitPassed;
+    }
+    const std::string_view command = arguments[0];
+    const auto rest = arguments.subspan(1);
+    if (command == "list") {
+      if (!rest.empty()) throw BadInput{"list takes no arguments"};
+      return list(entries, out);
+    }
+    if (command == "run") return run(entries, rest, out);
+    if (command == "replay") return replay(entries, rest, out);
+    throw BadInput{
+        fmt::format("unknown command '{}' (commands: list, run, replay, help)", command)};
+  } catch (const BadInput& bad) {
+    err << "ipcprop: " << bad.message << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& error) {
+    err << "ipcprop: error (the harness itself failed, not a property): " << error.what() << "\n";
+    return kExitError;
+  }
+}
+
+}  // namespace ipcprop::tools
