@@ -42,90 +42,89 @@ inline void record_all(const std::vector<std::int64_t>& results, OperationLog& l
   }
 }
 
-/// The pool owner: one call over tasks 0 .. items-1, every result recorded, then close and join.
-template <typename Pool>
-harness::ActorFactory calling_owner(const Workload& workload, OperationLog& log) {
-  return [workload, &log] {
+/// One actor, the pool's owner, running `program(context)` after pointing the tasks at `log`.
+template <typename Program>
+harness::ActorFactory pool_owner(OperationLog& log, Program program) {
+  return [&log, program] {
     return std::vector<harness::ActorProgram>{
-        lock_props::detail::noting_exceptions(log, [=, &log](harness::ActorContext& context) {
+        lock_props::detail::noting_exceptions(log, [&log, program](harness::ActorContext& context) {
           task_log = &log;
-          PoolOptions options;
-          options.maxtasksperchild = workload.maxtasksperchild;
-          Pool pool(std::size_t{workload.workers}, options);
-          const std::vector<std::int64_t> items = zero_to(workload.items);
-          const std::size_t chunksize = workload.chunksize;
-          const auto no_message = [](std::int64_t, std::string_view) { return false; };
-          switch (workload.call) {
-            case Map:
-              record_all(pool.map(&task, items, chunksize), log, context.id());
-              break;
-            case Starmap: {
-              std::vector<std::tuple<std::int64_t, std::int64_t>> pairs;
-              for (const std::int64_t item : items) pairs.emplace_back(item, 1);
-              record_all(pool.starmap(&pair_task, pairs, chunksize), log, context.id());
-              break;
-            }
-            case Imap: {
-              auto results = pool.imap(&task, items, std::max<std::size_t>(chunksize, 1));
-              record_each(results, items.size(), log, context.id(), no_message);
-              break;
-            }
-            default: {
-              auto results = pool.imap_unordered(&task, items, std::max<std::size_t>(chunksize, 1));
-              record_each(results, items.size(), log, context.id(), no_message);
-              break;
-            }
-          }
-          pool.close();
-          pool.join();
+          program(context);
         })};
   };
+}
+
+/// The owner makes one call over tasks 0 .. items-1, records every result, closes and joins.
+template <typename Pool>
+harness::ActorFactory calling_owner(const Workload& workload, OperationLog& log) {
+  return pool_owner(log, [workload, &log](harness::ActorContext& context) {
+    PoolOptions options;
+    options.maxtasksperchild = workload.maxtasksperchild;
+    Pool pool(std::size_t{workload.workers}, options);
+    const std::vector<std::int64_t> items = zero_to(workload.items);
+    const std::size_t chunksize = workload.chunksize;
+    const auto no_message = [](std::int64_t, std::string_view) { return false; };
+    switch (workload.call) {
+      case Map:
+        record_all(pool.map(&task, items, chunksize), log, context.id());
+        break;
+      case Starmap: {
+        std::vector<std::tuple<std::int64_t, std::int64_t>> pairs;
+        for (const std::int64_t item : items) pairs.emplace_back(item, 1);
+        record_all(pool.starmap(&pair_task, pairs, chunksize), log, context.id());
+        break;
+      }
+      case Imap: {
+        auto results = pool.imap(&task, items, std::max<std::size_t>(chunksize, 1));
+        record_each(results, items.size(), log, context.id(), no_message);
+        break;
+      }
+      default: {
+        auto results = pool.imap_unordered(&task, items, std::max<std::size_t>(chunksize, 1));
+        record_each(results, items.size(), log, context.id(), no_message);
+        break;
+      }
+    }
+    pool.close();
+    pool.join();
+  });
 }
 
 template <typename Pool>
 harness::ActorFactory failing_owner(const FailureWorkload& workload, OperationLog& log) {
-  return [workload, &log] {
-    return std::vector<harness::ActorProgram>{
-        lock_props::detail::noting_exceptions(log, [=, &log](harness::ActorContext& context) {
-          task_log = &log;
-          Pool pool(std::size_t{workload.workers}, PoolOptions{});
-          std::vector<std::int64_t> inputs;
-          for (std::size_t index = 0; index < workload.fates.size(); ++index) {
-            inputs.push_back(encode_fated(static_cast<std::int64_t>(index),
-                                          static_cast<Fate>(workload.fates[index])));
-          }
-          auto results = pool.imap(&fated_task, inputs, std::size_t{1});
-          record_each(results, inputs.size(), log, context.id(),
-                      [](std::int64_t position, std::string_view what) {
-                        return what.find(fated_message(position)) != std::string_view::npos;
-                      });
-          pool.close();
-          pool.join();
-          log.append(context.id(), ChildrenLeft, has_child_processes() ? 1 : 0);
-        })};
-  };
+  return pool_owner(log, [workload, &log](harness::ActorContext& context) {
+    Pool pool(std::size_t{workload.workers}, PoolOptions{});
+    std::vector<std::int64_t> inputs;
+    for (std::size_t index = 0; index < workload.fates.size(); ++index) {
+      inputs.push_back(
+          encode_fated(static_cast<std::int64_t>(index), static_cast<Fate>(workload.fates[index])));
+    }
+    auto results = pool.imap(&fated_task, inputs, std::size_t{1});
+    record_each(results, inputs.size(), log, context.id(),
+                [](std::int64_t position, std::string_view what) {
+                  return what.find(fated_message(position)) != std::string_view::npos;
+                });
+    pool.close();
+    pool.join();
+    log.append(context.id(), ChildrenLeft, has_child_processes() ? 1 : 0);
+  });
 }
 
 template <typename Pool>
 harness::ActorFactory terminating_owner(const Workload& workload, OperationLog& log) {
-  return [workload, &log] {
-    return std::vector<harness::ActorProgram>{
-        lock_props::detail::noting_exceptions(log, [=, &log](harness::ActorContext& context) {
-          task_log = &log;
-          Pool pool(std::size_t{workload.workers}, PoolOptions{});
-          auto result =
-              pool.map_async(&task, zero_to(workload.items), std::size_t{workload.chunksize});
-          pool.terminate();
-          log.append(context.id(), TerminateReturned);
-          pool.join();
-          log.append(context.id(), ChildrenLeft, has_child_processes() ? 1 : 0);
-          try {
-            record_all(result.get(), log, context.id());
-          } catch (...) {
-            log.append(context.id(), Failed);  // Unfinished tasks fail: expected, and enough.
-          }
-        })};
-  };
+  return pool_owner(log, [workload, &log](harness::ActorContext& context) {
+    Pool pool(std::size_t{workload.workers}, PoolOptions{});
+    auto result = pool.map_async(&task, zero_to(workload.items), std::size_t{workload.chunksize});
+    pool.terminate();
+    log.append(context.id(), TerminateReturned);
+    pool.join();
+    log.append(context.id(), ChildrenLeft, has_child_processes() ? 1 : 0);
+    try {
+      record_all(result.get(), log, context.id());
+    } catch (...) {
+      log.append(context.id(), Failed);  // Unfinished tasks fail: expected, and enough.
+    }
+  });
 }
 
 }  // namespace detail

@@ -92,57 +92,54 @@ class RepeatingUnorderedPool : public ForwardingPool {
   }
 };
 
-/// imap gives up after the first failed task: every later task fails too, as map would.
-class AbandoningPool : public ForwardingPool {
+/// A pool whose imap results pass through `Filter::next(inner)`, a mutant's one change.
+template <typename Filter>
+class FilteredImapPool : public ForwardingPool {
  public:
   using ForwardingPool::ForwardingPool;
   class Results {
    public:
     explicit Results(ImapResults<std::int64_t> inner) : inner_(std::move(inner)) {}
-    std::optional<std::int64_t> next() {
-      std::optional<std::int64_t> value;
-      try {
-        value = inner_.next();
-      } catch (...) {
-        failed_ = true;
-        throw;
-      }
-      if (failed_ && value) throw TaskFailed("abandoned: an earlier task failed", 0);
-      return value;
-    }
+    std::optional<std::int64_t> next() { return filter_.next(inner_); }
 
    private:
     ImapResults<std::int64_t> inner_;
-    bool failed_ = false;
+    Filter filter_;
   };
   Results imap(Task task, const Items& items, std::size_t chunksize) {
     return Results(inner_.imap(task, items, chunksize));
   }
 };
+
+/// imap gives up after the first failed task: every later task fails too, as map would.
+struct AbandonAfterAFailure {
+  bool failed = false;
+  std::optional<std::int64_t> next(ImapResults<std::int64_t>& inner) {
+    std::optional<std::int64_t> value;
+    try {
+      value = inner.next();
+    } catch (...) {
+      failed = true;
+      throw;
+    }
+    if (failed && value) throw TaskFailed("abandoned: an earlier task failed", 0);
+    return value;
+  }
+};
+using AbandoningPool = FilteredImapPool<AbandonAfterAFailure>;
 
 /// When a worker dies, imap's next() waits for a reply that never comes, as Python's Pool does.
-class HangingOnDeathPool : public ForwardingPool {
- public:
-  using ForwardingPool::ForwardingPool;
-  class Results {
-   public:
-    explicit Results(ImapResults<std::int64_t> inner) : inner_(std::move(inner)) {}
-    std::optional<std::int64_t> next() {
-      try {
-        return inner_.next();
-      } catch (const WorkerDied&) {
-        Queue<std::int64_t> never_filled;
-        return never_filled.get();
-      }
+struct HangWhenAWorkerDies {
+  std::optional<std::int64_t> next(ImapResults<std::int64_t>& inner) {
+    try {
+      return inner.next();
+    } catch (const WorkerDied&) {
+      Queue<std::int64_t> never_filled;
+      return never_filled.get();
     }
-
-   private:
-    ImapResults<std::int64_t> inner_;
-  };
-  Results imap(Task task, const Items& items, std::size_t chunksize) {
-    return Results(inner_.imap(task, items, chunksize));
   }
 };
+using HangingOnDeathPool = FilteredImapPool<HangWhenAWorkerDies>;
 
 /// terminate() only closes: the tasks already queued still run.
 class ClosingTerminatePool : public ForwardingPool {
