@@ -1,24 +1,24 @@
 #include "tools/cli.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <sched.h>
+
 #include <fmt/format.h>
 
-#include "primitives/errors.h"
 #include "properties/token.h"
 #include "tools/catalog.h"
+#include "tools/run_command.h"
 
 namespace ipcprop::tools {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 /// More than ctest's 30: the command is where time goes to fuzzing.
 constexpr int kDefaultRuns = 100;
@@ -35,6 +35,8 @@ constexpr std::string_view kHelp =
       --primitive NAME         only this primitive (a name from `ipcprop list`)
       --seed N                 RapidCheck's seed (default 20261125, so runs repeat)
       --runs N                 test cases per property (default 100)
+      --jobs N                 properties run at the same time, each in a worker process of
+                               an ipcprop::Pool (default: the CPUs this process may use)
       --time-budget SECONDS    per property; later test cases pass unrun (default 20)
   ipcprop replay TOKEN         run again, exactly, the execution a failure report names
                                (its last line); exit status 1 if it fails again
@@ -50,6 +52,13 @@ struct BadInput {
   std::string message;
 };
 
+std::size_t default_jobs() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(0, sizeof cpus, &cpus) == -1) return 1;
+  return static_cast<std::size_t>(std::max(1, CPU_COUNT(&cpus)));
+}
+
 template <typename Number>
 Number parse_number(std::string_view option, std::string_view text, Number smallest) {
   Number value{};
@@ -61,15 +70,10 @@ Number parse_number(std::string_view option, std::string_view text, Number small
   return value;
 }
 
-struct RunOptions {
-  std::string property;
-  std::optional<std::string> primitive;
-  SuiteOptions suite;
-};
-
 RunOptions parse_run_options(std::span<const std::string_view> arguments) {
   RunOptions options;
   options.suite.test_cases = kDefaultRuns;
+  options.jobs = default_jobs();
   for (std::size_t index = 0; index < arguments.size(); ++index) {
     const std::string_view option = arguments[index];
     if (index + 1 == arguments.size()) {
@@ -85,6 +89,8 @@ RunOptions parse_run_options(std::span<const std::string_view> arguments) {
       options.suite.seed = parse_number<std::uint64_t>(option, value, 0);
     } else if (option == "--runs") {
       options.suite.test_cases = parse_number<int>(option, value, 1);
+    } else if (option == "--jobs") {
+      options.jobs = parse_number<std::size_t>(option, value, 1);
     } else if (option == "--time-budget") {
       options.suite.time_budget =
           std::chrono::seconds(parse_number<std::int64_t>(option, value, 1));
@@ -122,24 +128,6 @@ std::vector<const CatalogEntry*> select(std::span<const CatalogEntry> entries,
   return selected;
 }
 
-/// RapidCheck prints "Using configuration: seed=..." when it first reads its configuration; with
-/// the seed this run uses in RC_PARAMS, that line tells the truth.
-void show_seed_to_rapidcheck(std::uint64_t seed) {
-  const char* current = std::getenv("RC_PARAMS");
-  std::string params = current == nullptr ? "" : current;
-  if (params.find("seed") != std::string::npos) return;
-  params += fmt::format("{}seed={}", params.empty() ? "" : " ", seed);
-  if (::setenv("RC_PARAMS", params.c_str(), 1) == -1) throw_system_error("setenv", "RC_PARAMS");
-}
-
-std::string count_of(std::size_t count, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", count, count == 1 ? one : many);
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 int list(std::span<const CatalogEntry> entries, std::ostream& out) {
   for (const CatalogEntry& entry : entries) {
     out << fmt::format("{:<12} {}\n", entry.primitive, entry.property);
@@ -150,44 +138,7 @@ int list(std::span<const CatalogEntry> entries, std::ostream& out) {
 int run(std::span<const CatalogEntry> entries, std::span<const std::string_view> arguments,
         std::ostream& out) {
   const RunOptions options = parse_run_options(arguments);
-  const std::vector<const CatalogEntry*> selected = select(entries, options);
-  show_seed_to_rapidcheck(options.suite.seed);  // Before RapidCheck reads its configuration.
-  const rc::detail::TestParams params = properties::detail::test_params(options.suite);
-  out << fmt::format("ipcprop run: {}, seed {}, {} test cases each\n",
-                     count_of(selected.size(), "property", "properties"), params.seed,
-                     params.maxSuccess);
-  const auto started = Clock::now();
-  std::vector<std::pair<const CatalogEntry*, std::string>> failures;
-  int passed = 0;
-  int skipped = 0;
-  for (const CatalogEntry* entry : selected) {
-    const auto property_started = Clock::now();
-    const PropertyResult result = entry->run(options.suite);
-    const std::string_view verdict = result.kind == PropertyResult::Kind::Passed   ? "pass"
-                                     : result.kind == PropertyResult::Kind::Failed ? "FAIL"
-                                                                                   : "skip";
-    out << fmt::format("{}  {:<12} {:<40} {:>5} executions {:>7.2f} s\n", verdict, entry->primitive,
-                       entry->property, result.executions, seconds_since(property_started));
-    if (result.kind == PropertyResult::Kind::Failed) {
-      out << result.report << "\n";
-      failures.emplace_back(entry, result.token);
-    } else if (result.kind == PropertyResult::Kind::Passed) {
-      ++passed;
-    } else {
-      ++skipped;
-    }
-    out.flush();
-  }
-  out << fmt::format(
-      "\nSummary: {} in {:.1f} s: {} passed, {} failed{}\n",
-      count_of(selected.size(), "property", "properties"), seconds_since(started), passed,
-      failures.size(),
-      skipped == 0 ? "" : fmt::format(", {} skipped (IPCPROP_REPLAY is set)", skipped));
-  for (const auto& [entry, token] : failures) {
-    out << fmt::format("  FAIL {} for {}: ipcprop replay {}\n", entry->property, entry->primitive,
-                       token);
-  }
-  return failures.empty() ? kExitPassed : kExitFailed;
+  return run_properties(select(entries, options), options, out);
 }
 
 int replay(std::span<const CatalogEntry> entries, std::span<const std::string_view> arguments,

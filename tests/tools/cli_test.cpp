@@ -3,6 +3,7 @@
 #include "tools/cli.h"
 
 #include <algorithm>
+#include <csignal>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "primitives/lock.h"
 #include "properties/lock_suite.h"
 #include "properties/token.h"
 #include "tests/properties/mutant_locks.h"
@@ -110,10 +112,44 @@ TEST(Cli, AFailureIsReportedSummarizedAndReplaysFromItsToken) {
   EXPECT_EQ(split.status, kExitFailed) << split.err;
 }
 
+TEST(Cli, JobsRunPropertiesInPoolWorkersAndTheirTokensReplay) {
+  const std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, mutants::AdmitsTwoLock>(
+          "AdmitsTwoLock"),
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
+  const Ran ran = ipcprop({"run", "--jobs", "2", "--runs", "30"}, entries);
+  EXPECT_EQ(ran.status, kExitFailed);
+  EXPECT_TRUE(contains(ran.out, "2 jobs")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "FAIL  AdmitsTwoLock")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "pass  Lock")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "1 passed, 1 failed")) << ran.out;
+  const std::string token = token_in(ran.out);
+  ASSERT_FALSE(token.empty()) << ran.out;
+  EXPECT_EQ(ipcprop({"replay", token}, entries).status, kExitFailed) << "the token from a worker";
+}
+
+TEST(Cli, APropertyWhoseWorkerDiesIsAnErrorAndTheOthersStillRun) {
+  std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock"),
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
+  entries[0].primitive = "SelfKillingLock";
+  entries[0].run = [](const properties::SuiteOptions&) -> properties::PropertyResult {
+    ::raise(SIGKILL);
+    return {};
+  };
+  const Ran ran = ipcprop({"run", "--jobs", "2", "--runs", "3"}, entries);
+  EXPECT_EQ(ran.status, kExitError) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "ERROR SelfKillingLock")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "killed by signal 9 (SIGKILL)")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "pass  Lock")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "1 passed, 0 failed, 1 could not run")) << ran.out;
+}
+
 TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
   expect_bad_input(ipcprop({"frob"}), "unknown command 'frob'");
   expect_bad_input(ipcprop({"list", "extra"}), "list takes no arguments");
-  expect_bad_input(ipcprop({"run", "--jobs", "2"}), "unknown option '--jobs'");
+  expect_bad_input(ipcprop({"run", "--shards", "2"}), "unknown option '--shards'");
+  expect_bad_input(ipcprop({"run", "--jobs", "0"}), "--jobs needs a whole number of at least 1");
   expect_bad_input(ipcprop({"run", "--runs", "many"}), "--runs needs a whole number");
   expect_bad_input(ipcprop({"run", "--runs", "0"}), "--runs needs a whole number of at least 1");
   expect_bad_input(ipcprop({"run", "--seed", "-3"}), "--seed needs a whole number");

@@ -1,0 +1,155 @@
+#include "tools/run_command.h"
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <numeric>
+
+#include <stdlib.h>
+
+#include <fmt/format.h>
+
+#include "primitives/errors.h"
+#include "primitives/pool.h"
+#include "tools/cli.h"
+
+namespace ipcprop::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using properties::PropertyResult;
+
+/// What one pair's run sends back from a pool worker.
+struct PairResult {
+  std::uint32_t index = 0;  ///< Into the selection.
+  std::uint8_t kind = 0;    ///< A PropertyResult::Kind, or kError.
+  std::int32_t executions = 0;
+  double seconds = 0;
+  std::string report;  ///< Failed: the report; error: what went wrong.
+  std::string token;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(index, kind, executions, seconds, report, token);
+  }
+};
+
+constexpr std::uint8_t kError = 3;
+static_assert(static_cast<int>(PropertyResult::Kind::Passed) == 0 &&
+              static_cast<int>(PropertyResult::Kind::Failed) == 1 &&
+              static_cast<int>(PropertyResult::Kind::Skipped) == 2);
+
+// What run_pair() reads; set before any pool forks, so every worker sees them.
+const std::vector<const CatalogEntry*>* selection = nullptr;
+const properties::SuiteOptions* suite_options = nullptr;
+
+PairResult run_pair(std::uint32_t index) {
+  const auto started = Clock::now();
+  const PropertyResult result = (*selection)[index]->run(*suite_options);
+  return PairResult{index,
+                    static_cast<std::uint8_t>(result.kind),
+                    result.executions,
+                    std::chrono::duration<double>(Clock::now() - started).count(),
+                    result.report,
+                    result.token};
+}
+
+std::string count_of(std::size_t count, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", count, count == 1 ? one : many);
+}
+
+/// RapidCheck prints "Using configuration: seed=..." when it first reads its configuration; with
+/// the seed this run uses in RC_PARAMS, that line tells the truth.
+void show_seed_to_rapidcheck(std::uint64_t seed) {
+  const char* current = std::getenv("RC_PARAMS");
+  std::string params = current == nullptr ? "" : current;
+  if (params.find("seed") != std::string::npos) return;
+  params += fmt::format("{}seed={}", params.empty() ? "" : " ", seed);
+  if (::setenv("RC_PARAMS", params.c_str(), 1) == -1) throw_system_error("setenv", "RC_PARAMS");
+}
+
+class Tally {
+ public:
+  Tally(const std::vector<const CatalogEntry*>& selected, std::ostream& out)
+      : selected_(selected), out_(out) {}
+
+  void add(const PairResult& result) {
+    const CatalogEntry& entry = *selected_[result.index];
+    constexpr std::string_view kVerdicts[] = {"pass", "FAIL", "skip", "ERROR"};
+    out_ << fmt::format("{:<5} {:<12} {:<40} {:>5} executions {:>7.2f} s\n", kVerdicts[result.kind],
+                        entry.primitive, entry.property, result.executions, result.seconds);
+    if (result.kind != static_cast<std::uint8_t>(PropertyResult::Kind::Passed)) {
+      if (!result.report.empty()) out_ << result.report << "\n";
+    }
+    out_.flush();
+    results_.emplace(result.index, result);
+  }
+
+  int summarize(double seconds) {
+    std::size_t counts[4] = {};
+    for (const auto& [index, result] : results_) ++counts[result.kind];
+    out_ << fmt::format("\nSummary: {} in {:.1f} s: {} passed, {} failed",
+                        count_of(selected_.size(), "property", "properties"), seconds, counts[0],
+                        counts[1]);
+    if (counts[2] != 0) out_ << fmt::format(", {} skipped (IPCPROP_REPLAY is set)", counts[2]);
+    if (counts[3] != 0) out_ << fmt::format(", {} could not run (harness errors)", counts[3]);
+    out_ << "\n";
+    for (const auto& [index, result] : results_) {
+      if (result.kind != static_cast<std::uint8_t>(PropertyResult::Kind::Failed)) continue;
+      out_ << fmt::format("  FAIL {} for {}: ipcprop replay {}\n", selected_[index]->property,
+                          selected_[index]->primitive, result.token);
+    }
+    if (counts[1] != 0) return kExitFailed;
+    return counts[3] != 0 ? kExitError : kExitPassed;
+  }
+
+ private:
+  const std::vector<const CatalogEntry*>& selected_;
+  std::ostream& out_;
+  std::map<std::uint32_t, PairResult> results_;  ///< By index: the summary keeps catalog order.
+};
+
+void run_in_pool(std::size_t jobs, Tally& tally) {
+  std::vector<std::uint32_t> indices(selection->size());
+  std::iota(indices.begin(), indices.end(), 0);
+  Pool pool(jobs);
+  auto results = pool.imap_unordered(&run_pair, indices);
+  for (;;) {
+    try {
+      const std::optional<PairResult> result = results.next();
+      if (!result) break;
+      tally.add(*result);
+    } catch (const TaskFailed& error) {
+      tally.add(
+          PairResult{static_cast<std::uint32_t>(error.task()), kError, 0, 0, error.what(), ""});
+    }
+  }
+  pool.close();
+  pool.join();
+}
+
+}  // namespace
+
+int run_properties(const std::vector<const CatalogEntry*>& selected, const RunOptions& options,
+                   std::ostream& out) {
+  show_seed_to_rapidcheck(options.suite.seed);  // Before RapidCheck reads its configuration.
+  const rc::detail::TestParams params = properties::detail::test_params(options.suite);
+  const std::size_t jobs = std::min(options.jobs, selected.size());
+  out << fmt::format("ipcprop run: {}, seed {}, {} test cases each, {}\n",
+                     count_of(selected.size(), "property", "properties"), params.seed,
+                     params.maxSuccess, count_of(jobs, "job", "jobs"));
+  out.flush();  // Before the pool forks: its workers would flush a copy of the buffer too.
+  selection = &selected;
+  suite_options = &options.suite;
+  const auto started = Clock::now();
+  Tally tally(selected, out);
+  if (jobs <= 1) {
+    for (std::uint32_t index = 0; index < selected.size(); ++index) tally.add(run_pair(index));
+  } else {
+    run_in_pool(jobs, tally);
+  }
+  return tally.summarize(std::chrono::duration<double>(Clock::now() - started).count());
+}
+
+}  // namespace ipcprop::tools

@@ -1,0 +1,31 @@
+// ipcprop — tools/run_command.h
+//
+// `ipcprop run`: runs the selected (property, primitive) pairs and prints a line for each as it
+// finishes, the full report of each failure, and a summary in catalog order. With jobs > 1 the
+// pairs run in the workers of an ipcprop::Pool, so a pair whose worker dies (a harness bug, a
+// primitive that kills its host) becomes an error line instead of ending the run.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "properties/runner.h"
+#include "tools/catalog.h"
+
+namespace ipcprop::tools {
+
+struct RunOptions {
+  std::string property;                  ///< Only properties whose name contains this.
+  std::optional<std::string> primitive;  ///< Only this primitive.
+  std::size_t jobs = 1;                  ///< Pairs run at the same time.
+  properties::SuiteOptions suite;
+};
+
+/// Returns the exit status: 0 all held, 1 a property failed, 3 only harness errors.
+int run_properties(const std::vector<const CatalogEntry*>& selected, const RunOptions& options,
+                   std::ostream& out);
+
+}  // namespace ipcprop::tools
