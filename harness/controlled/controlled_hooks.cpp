@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/supervisor/signal_fate.h"
 #include "primitives/errors.h"
 
 namespace ipcprop::harness::detail {
@@ -105,7 +106,7 @@ void ControlledHooks::after_signal(pid_t child, int signal_number) {
   for (ActorId id = 0; id < count; ++id) {
     ActorSlot& slot = control_.actors[id];
     if (slot.pid.load(std::memory_order_relaxed) == child) {
-      slot.signalled = true;
+      slot.signalled = slot.signalled || signal_ends_process(child, signal_number);
       scheduler_.record(self_, EventKind::Signal, {}, {}, signal_number);
     }
   }

@@ -41,7 +41,8 @@ struct ActorSlot {
   std::atomic<pid_t> pid{0};
   ActorId parent = kSupervisor;
   int exit_code = 0;
-  /// Process::terminate or kill was sent to it: never scheduled again, its death is no crash.
+  /// A signal that ends it was sent to it (supervisor/signal_fate.h): never scheduled again, its
+  /// death is no crash. A signal it catches, ignores or blocks leaves this false.
   bool signalled = false;
   // Waiting.
   sync::SyncObject waiting_on{};

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "harness/supervisor/signal_fate.h"
 #include "primitives/errors.h"
 
 namespace ipcprop::harness::detail {
@@ -83,7 +84,8 @@ void StressHooks::after_signal(pid_t child, int signal_number) {
   const std::uint16_t count = control_.actor_count.load(std::memory_order_relaxed);
   for (ActorId id = 0; id < std::min<std::size_t>(count, kMaxActors); ++id) {
     if (control_.actors[id].pid.load(std::memory_order_relaxed) == child) {
-      control_.actors[id].signalled = true;
+      control_.actors[id].signalled =
+          control_.actors[id].signalled || signal_ends_process(child, signal_number);
     }
   }
   record(EventKind::Signal, {}, {}, signal_number);

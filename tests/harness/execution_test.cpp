@@ -19,6 +19,7 @@
 #include "primitives/errors.h"
 #include "primitives/lock.h"
 #include "primitives/process.h"
+#include "primitives/queue.h"
 #include "primitives/shared_memory.h"
 
 namespace ipcprop::harness {
@@ -209,6 +210,57 @@ TEST(Execution, TerminatedChildIsAnOrdinaryEndNotACrash) {
     child.terminate();
     child.join();
     if (child.exitcode() != -SIGTERM) throw std::runtime_error("wrong exit code");
+  };
+  expect_kind_for_many_seeds({parent}, OutcomeKind::Passed);
+}
+
+volatile std::sig_atomic_t asked_to_stop = 0;
+
+void note_stop_request(int) {
+  asked_to_stop = 1;
+}
+
+void handle_sigterm(void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  if (::sigaction(SIGTERM, &action, nullptr) == -1) throw std::runtime_error("sigaction");
+}
+
+TEST(Execution, ChildThatCatchesSigtermStopsGracefullyNotACrashNorAHang) {
+  const auto parent = [](ActorContext&) {
+    Queue<int> ready;
+    Process child([&] {
+      handle_sigterm(note_stop_request);
+      ready.put(1);
+      const sync::SyncPoint point{"Test::work", {"Work", 1}};
+      while (asked_to_stop == 0) sync::invoke(point);  // Its handler ran while it was parked.
+      return 3;
+    });
+    child.start();
+    static_cast<void>(ready.get());
+    child.terminate();
+    child.join();
+    if (child.exitcode() != 3) throw std::runtime_error("the child did not stop by itself");
+  };
+  expect_kind_for_many_seeds({parent}, OutcomeKind::Passed);
+}
+
+TEST(Execution, ChildThatIgnoresSigtermStaysAnActorUntilKilled) {
+  const auto parent = [](ActorContext&) {
+    Queue<int> ready;
+    Queue<int> never_filled;
+    Process child([&] {
+      handle_sigterm(SIG_IGN);
+      ready.put(1);
+      static_cast<void>(never_filled.get());
+    });
+    child.start();
+    static_cast<void>(ready.get());
+    child.terminate();
+    if (child.join(1h)) throw std::runtime_error("join returned although SIGTERM is ignored");
+    child.kill();
+    child.join();
+    if (child.exitcode() != -SIGKILL) throw std::runtime_error("wrong exit code");
   };
   expect_kind_for_many_seeds({parent}, OutcomeKind::Passed);
 }
