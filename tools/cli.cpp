@@ -1,10 +1,13 @@
 #include "tools/cli.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +41,7 @@ constexpr std::string_view kHelp =
       --jobs N                 properties run at the same time, each in a worker process of
                                an ipcprop::Pool (default: the CPUs this process may use)
       --time-budget SECONDS    per property; later test cases pass unrun (default 20)
+      --junit FILE             also write the results as JUnit XML (for CI systems)
   ipcprop replay TOKEN         run again, exactly, the execution a failure report names
                                (its last line); exit status 1 if it fails again
   ipcprop help                 this text
@@ -70,8 +74,14 @@ Number parse_number(std::string_view option, std::string_view text, Number small
   return value;
 }
 
-RunOptions parse_run_options(std::span<const std::string_view> arguments) {
+struct ParsedRun {
   RunOptions options;
+  std::optional<std::string> junit_path;
+};
+
+ParsedRun parse_run_options(std::span<const std::string_view> arguments) {
+  ParsedRun parsed;
+  RunOptions& options = parsed.options;
   options.suite.test_cases = kDefaultRuns;
   options.jobs = default_jobs();
   for (std::size_t index = 0; index < arguments.size(); ++index) {
@@ -91,6 +101,8 @@ RunOptions parse_run_options(std::span<const std::string_view> arguments) {
       options.suite.test_cases = parse_number<int>(option, value, 1);
     } else if (option == "--jobs") {
       options.jobs = parse_number<std::size_t>(option, value, 1);
+    } else if (option == "--junit") {
+      parsed.junit_path = std::string(value);
     } else if (option == "--time-budget") {
       options.suite.time_budget =
           std::chrono::seconds(parse_number<std::int64_t>(option, value, 1));
@@ -98,7 +110,7 @@ RunOptions parse_run_options(std::span<const std::string_view> arguments) {
       throw BadInput{fmt::format("unknown option '{}' for run (see ipcprop help)", option)};
     }
   }
-  return options;
+  return parsed;
 }
 
 bool known_primitive(std::span<const CatalogEntry> entries, std::string_view name) {
@@ -137,8 +149,18 @@ int list(std::span<const CatalogEntry> entries, std::ostream& out) {
 
 int run(std::span<const CatalogEntry> entries, std::span<const std::string_view> arguments,
         std::ostream& out) {
-  const RunOptions options = parse_run_options(arguments);
-  return run_properties(select(entries, options), options, out);
+  ParsedRun parsed = parse_run_options(arguments);
+  const std::vector<const CatalogEntry*> selected = select(entries, parsed.options);
+  std::ofstream junit;
+  if (parsed.junit_path) {
+    junit.open(*parsed.junit_path);
+    if (!junit) {
+      throw BadInput{fmt::format("cannot write the JUnit report to '{}': {}", *parsed.junit_path,
+                                 std::strerror(errno))};
+    }
+    parsed.options.junit = &junit;
+  }
+  return run_properties(selected, parsed.options, out);
 }
 
 int replay(std::span<const CatalogEntry> entries, std::span<const std::string_view> arguments,

@@ -13,6 +13,7 @@
 #include "primitives/errors.h"
 #include "primitives/pool.h"
 #include "tools/cli.h"
+#include "tools/junit_report.h"
 
 namespace ipcprop::tools {
 namespace {
@@ -20,39 +21,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using properties::PropertyResult;
 
-/// What one pair's run sends back from a pool worker.
-struct PairResult {
-  std::uint32_t index = 0;  ///< Into the selection.
-  std::uint8_t kind = 0;    ///< A PropertyResult::Kind, or kError.
-  std::int32_t executions = 0;
-  double seconds = 0;
-  std::string report;  ///< Failed: the report; error: what went wrong.
-  std::string token;
-
-  template <class Archive>
-  void serialize(Archive& archive) {
-    archive(index, kind, executions, seconds, report, token);
-  }
-};
-
-constexpr std::uint8_t kError = 3;
-static_assert(static_cast<int>(PropertyResult::Kind::Passed) == 0 &&
-              static_cast<int>(PropertyResult::Kind::Failed) == 1 &&
-              static_cast<int>(PropertyResult::Kind::Skipped) == 2);
+static_assert(static_cast<int>(PropertyResult::Kind::Passed) == PropertyRun::Passed &&
+              static_cast<int>(PropertyResult::Kind::Failed) == PropertyRun::Failed &&
+              static_cast<int>(PropertyResult::Kind::Skipped) == PropertyRun::Skipped);
 
 // What run_pair() reads; set before any pool forks, so every worker sees them.
 const std::vector<const CatalogEntry*>* selection = nullptr;
 const properties::SuiteOptions* suite_options = nullptr;
 
-PairResult run_pair(std::uint32_t index) {
+PropertyRun run_pair(std::uint32_t index) {
   const auto started = Clock::now();
   const PropertyResult result = (*selection)[index]->run(*suite_options);
-  return PairResult{index,
-                    static_cast<std::uint8_t>(result.kind),
-                    result.executions,
-                    std::chrono::duration<double>(Clock::now() - started).count(),
-                    result.report,
-                    result.token};
+  return PropertyRun{index,
+                     static_cast<std::uint8_t>(result.kind),
+                     result.executions,
+                     std::chrono::duration<double>(Clock::now() - started).count(),
+                     result.report,
+                     result.token};
 }
 
 std::string count_of(std::size_t count, std::string_view one, std::string_view many) {
@@ -74,21 +59,25 @@ class Tally {
   Tally(const std::vector<const CatalogEntry*>& selected, std::ostream& out)
       : selected_(selected), out_(out) {}
 
-  void add(const PairResult& result) {
+  void add(const PropertyRun& result) {
     const CatalogEntry& entry = *selected_[result.index];
     constexpr std::string_view kVerdicts[] = {"pass", "FAIL", "skip", "ERROR"};
-    out_ << fmt::format("{:<5} {:<12} {:<40} {:>5} executions {:>7.2f} s\n", kVerdicts[result.kind],
-                        entry.primitive, entry.property, result.executions, result.seconds);
-    if (result.kind != static_cast<std::uint8_t>(PropertyResult::Kind::Passed)) {
+    out_ << fmt::format("{:<5} {:<12} {:<40} {:>5} executions {:>7.2f} s\n",
+                        kVerdicts[result.verdict], entry.primitive, entry.property,
+                        result.executions, result.seconds);
+    if (result.verdict != PropertyRun::Passed) {
       if (!result.report.empty()) out_ << result.report << "\n";
     }
     out_.flush();
     results_.emplace(result.index, result);
   }
 
+  /// By index into the selection, so in catalog order.
+  const std::map<std::uint32_t, PropertyRun>& results() const noexcept { return results_; }
+
   int summarize(double seconds) {
     std::size_t counts[4] = {};
-    for (const auto& [index, result] : results_) ++counts[result.kind];
+    for (const auto& [index, result] : results_) ++counts[result.verdict];
     out_ << fmt::format("\nSummary: {} in {:.1f} s: {} passed, {} failed",
                         count_of(selected_.size(), "property", "properties"), seconds, counts[0],
                         counts[1]);
@@ -96,7 +85,7 @@ class Tally {
     if (counts[3] != 0) out_ << fmt::format(", {} could not run (harness errors)", counts[3]);
     out_ << "\n";
     for (const auto& [index, result] : results_) {
-      if (result.kind != static_cast<std::uint8_t>(PropertyResult::Kind::Failed)) continue;
+      if (result.verdict != PropertyRun::Failed) continue;
       out_ << fmt::format("  FAIL {} for {}: ipcprop replay {}\n", selected_[index]->property,
                           selected_[index]->primitive, result.token);
     }
@@ -107,7 +96,7 @@ class Tally {
  private:
   const std::vector<const CatalogEntry*>& selected_;
   std::ostream& out_;
-  std::map<std::uint32_t, PairResult> results_;  ///< By index: the summary keeps catalog order.
+  std::map<std::uint32_t, PropertyRun> results_;  ///< By index: the summary keeps catalog order.
 };
 
 void run_in_pool(std::size_t jobs, Tally& tally) {
@@ -117,12 +106,12 @@ void run_in_pool(std::size_t jobs, Tally& tally) {
   auto results = pool.imap_unordered(&run_pair, indices);
   for (;;) {
     try {
-      const std::optional<PairResult> result = results.next();
+      const std::optional<PropertyRun> result = results.next();
       if (!result) break;
       tally.add(*result);
     } catch (const TaskFailed& error) {
-      tally.add(
-          PairResult{static_cast<std::uint32_t>(error.task()), kError, 0, 0, error.what(), ""});
+      tally.add(PropertyRun{static_cast<std::uint32_t>(error.task()), PropertyRun::Error, 0, 0,
+                            error.what(), ""});
     }
   }
   pool.close();
@@ -149,7 +138,14 @@ int run_properties(const std::vector<const CatalogEntry*>& selected, const RunOp
   } else {
     run_in_pool(jobs, tally);
   }
-  return tally.summarize(std::chrono::duration<double>(Clock::now() - started).count());
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const int status = tally.summarize(seconds);
+  if (options.junit != nullptr) {
+    std::vector<PropertyRun> runs;
+    for (const auto& [index, run] : tally.results()) runs.push_back(run);
+    write_junit(*options.junit, selected, runs, seconds);
+  }
+  return status;
 }
 
 }  // namespace ipcprop::tools

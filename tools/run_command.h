@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -17,11 +18,28 @@
 
 namespace ipcprop::tools {
 
+/// One property's run, as printed and as written to --junit.
+struct PropertyRun {
+  enum Verdict : std::uint8_t { Passed, Failed, Skipped, Error };
+  std::uint32_t index = 0;  ///< Into the selection.
+  std::uint8_t verdict = Passed;
+  std::int32_t executions = 0;
+  double seconds = 0;
+  std::string report;  ///< Failed: the report; Error: what went wrong.
+  std::string token;   ///< Failed: the replay token.
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(index, verdict, executions, seconds, report, token);
+  }
+};
+
 struct RunOptions {
   std::string property;                  ///< Only properties whose name contains this.
   std::optional<std::string> primitive;  ///< Only this primitive.
   std::size_t jobs = 1;                  ///< Pairs run at the same time.
   properties::SuiteOptions suite;
+  std::ostream* junit = nullptr;  ///< Where to write a JUnit XML report, if anywhere.
 };
 
 /// Returns the exit status: 0 all held, 1 a property failed, 3 only harness errors.

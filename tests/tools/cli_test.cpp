@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -15,7 +17,9 @@
 #include "properties/lock_suite.h"
 #include "properties/token.h"
 #include "tests/properties/mutant_locks.h"
+#include "tests/support/temp_file.h"
 #include "tools/catalog.h"
+#include "tools/junit_report.h"
 
 namespace ipcprop::tools {
 namespace {
@@ -145,6 +149,47 @@ TEST(Cli, APropertyWhoseWorkerDiesIsAnErrorAndTheOthersStillRun) {
   EXPECT_TRUE(contains(ran.out, "1 passed, 0 failed, 1 could not run")) << ran.out;
 }
 
+std::string read_all(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+TEST(Cli, JunitReportHasATestcasePerPropertyAndTheFailureWithItsReplayLine) {
+  std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, mutants::AdmitsTwoLock>(
+          "AdmitsTwoLock"),
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock"),
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
+  entries[2].primitive = "Broken<Lock>";
+  entries[2].run = [](const properties::SuiteOptions&) -> properties::PropertyResult {
+    ::raise(SIGKILL);
+    return {};
+  };
+  const testing::TempFile junit("junit");
+  const Ran ran = ipcprop({"run", "--jobs", "2", "--runs", "30", "--junit", junit.path()}, entries);
+  EXPECT_EQ(ran.status, kExitFailed) << ran.out;
+  const std::string xml = read_all(junit.path());
+  EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ", 0), 0u) << xml;
+  EXPECT_TRUE(contains(xml, "tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\"")) << xml;
+  EXPECT_TRUE(contains(xml, "<testsuite name=\"Broken&lt;Lock&gt;\" tests=\"1\"")) << xml;
+  EXPECT_TRUE(contains(xml, "<testcase classname=\"Lock\" name=\"LockProps.MutualExclusion\""))
+      << xml;
+  const std::string token = token_in(ran.out);
+  ASSERT_FALSE(token.empty()) << ran.out;
+  EXPECT_TRUE(contains(xml, "<failure message=\"LockProps.MutualExclusion failed; ipcprop replay " +
+                                token +
+                                "\">Property LockProps.MutualExclusion failed for "
+                                "AdmitsTwoLock"))
+      << xml;
+  EXPECT_TRUE(contains(xml, "<error message=\"the property could not run\">")) << xml;
+  EXPECT_TRUE(contains(xml, "SIGKILL")) << xml;
+  EXPECT_EQ(xml.find("Property LockProps.MutualExclusion failed for Lock"), std::string::npos);
+}
+
+TEST(Cli, XmlEscapingKeepsMarkupAndControlCharactersOut) {
+  EXPECT_EQ(xml_escape("a<b>&\"c'\n\td\x01"), "a&lt;b&gt;&amp;&quot;c&apos;\n\td?");
+}
+
 TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
   expect_bad_input(ipcprop({"frob"}), "unknown command 'frob'");
   expect_bad_input(ipcprop({"list", "extra"}), "list takes no arguments");
@@ -160,6 +205,8 @@ TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
                    "no built-in primitive is named 'Semaphore'");
   expect_bad_input(ipcprop({"run", "--primitive", "Queue", "--property", "Lock"}),
                    "no built-in property of Queue has 'Lock' in its name");
+  expect_bad_input(ipcprop({"run", "--junit", "/nonexistent/dir/report.xml"}),
+                   "cannot write the JUnit report to '/nonexistent/dir/report.xml'");
   expect_bad_input(ipcprop({"replay"}), "replay needs a token");
   expect_bad_input(ipcprop({"replay", "not-a-token"}), "cannot replay: malformed token");
 }
