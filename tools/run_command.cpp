@@ -6,8 +6,6 @@
 #include <map>
 #include <numeric>
 
-#include <stdlib.h>
-
 #include <fmt/format.h>
 
 #include "primitives/errors.h"
@@ -25,11 +23,11 @@ static_assert(static_cast<int>(PropertyResult::Kind::Passed) == PropertyRun::Pas
               static_cast<int>(PropertyResult::Kind::Failed) == PropertyRun::Failed &&
               static_cast<int>(PropertyResult::Kind::Skipped) == PropertyRun::Skipped);
 
-// What run_pair() reads; set before any pool forks, so every worker sees them.
+// What run_property_at() reads; set before any pool forks, so every worker sees them.
 const std::vector<const CatalogEntry*>* selection = nullptr;
 const properties::SuiteOptions* suite_options = nullptr;
 
-PropertyRun run_pair(std::uint32_t index) {
+PropertyRun run_property_at(std::uint32_t index) {
   const auto started = Clock::now();
   const PropertyResult result = (*selection)[index]->run(*suite_options);
   return PropertyRun{index,
@@ -103,7 +101,7 @@ void run_in_pool(std::size_t jobs, Tally& tally) {
   std::vector<std::uint32_t> indices(selection->size());
   std::iota(indices.begin(), indices.end(), 0);
   Pool pool(jobs);
-  auto results = pool.imap_unordered(&run_pair, indices);
+  auto results = pool.imap_unordered(&run_property_at, indices);
   for (;;) {
     try {
       const std::optional<PropertyRun> result = results.next();
@@ -134,7 +132,8 @@ int run_properties(const std::vector<const CatalogEntry*>& selected, const RunOp
   const auto started = Clock::now();
   Tally tally(selected, out);
   if (jobs <= 1) {
-    for (std::uint32_t index = 0; index < selected.size(); ++index) tally.add(run_pair(index));
+    for (std::uint32_t index = 0; index < selected.size(); ++index)
+      tally.add(run_property_at(index));
   } else {
     run_in_pool(jobs, tally);
   }

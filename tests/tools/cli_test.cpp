@@ -132,15 +132,20 @@ TEST(Cli, JobsRunPropertiesInPoolWorkersAndTheirTokensReplay) {
   EXPECT_EQ(ipcprop({"replay", token}, entries).status, kExitFailed) << "the token from a worker";
 }
 
-TEST(Cli, APropertyWhoseWorkerDiesIsAnErrorAndTheOthersStillRun) {
-  std::vector<CatalogEntry> entries{
-      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock"),
-      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
-  entries[0].primitive = "SelfKillingLock";
-  entries[0].run = [](const properties::SuiteOptions&) -> properties::PropertyResult {
+/// An entry whose run kills the process running it: a harness bug, as the command sees it.
+CatalogEntry killing_its_worker(std::string_view primitive) {
+  CatalogEntry entry = catalog_entry<properties::lock_props::MutualExclusion, Lock>(primitive);
+  entry.run = [](const properties::SuiteOptions&) -> properties::PropertyResult {
     ::raise(SIGKILL);
     return {};
   };
+  return entry;
+}
+
+TEST(Cli, APropertyWhoseWorkerDiesIsAnErrorAndTheOthersStillRun) {
+  const std::vector<CatalogEntry> entries{
+      killing_its_worker("SelfKillingLock"),
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
   const Ran ran = ipcprop({"run", "--jobs", "2", "--runs", "3"}, entries);
   EXPECT_EQ(ran.status, kExitError) << ran.out;
   EXPECT_TRUE(contains(ran.out, "ERROR SelfKillingLock")) << ran.out;
@@ -155,16 +160,11 @@ std::string read_all(const std::string& path) {
 }
 
 TEST(Cli, JunitReportHasATestcasePerPropertyAndTheFailureWithItsReplayLine) {
-  std::vector<CatalogEntry> entries{
+  const std::vector<CatalogEntry> entries{
       catalog_entry<properties::lock_props::MutualExclusion, mutants::AdmitsTwoLock>(
           "AdmitsTwoLock"),
       catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock"),
-      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
-  entries[2].primitive = "Broken<Lock>";
-  entries[2].run = [](const properties::SuiteOptions&) -> properties::PropertyResult {
-    ::raise(SIGKILL);
-    return {};
-  };
+      killing_its_worker("Broken<Lock>")};
   const testing::TempFile junit("junit");
   const Ran ran = ipcprop({"run", "--jobs", "2", "--runs", "30", "--junit", junit.path()}, entries);
   EXPECT_EQ(ran.status, kExitFailed) << ran.out;
