@@ -1,6 +1,7 @@
 #include "tools/cli.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -120,11 +121,27 @@ bool known_primitive(std::span<const CatalogEntry> entries, std::string_view nam
   return false;
 }
 
+/// "; did you mean 'Pool'?" when `name` differs from a primitive's name only in case.
+std::string suggestion(std::span<const CatalogEntry> entries, std::string_view name) {
+  const auto lower = [](std::string_view text) {
+    std::string lowered(text);
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lowered;
+  };
+  for (const CatalogEntry& entry : entries) {
+    if (lower(entry.primitive) == lower(name)) {
+      return fmt::format("; did you mean '{}'?", entry.primitive);
+    }
+  }
+  return " (see ipcprop list)";
+}
+
 std::vector<const CatalogEntry*> select(std::span<const CatalogEntry> entries,
                                         const RunOptions& options) {
   if (options.primitive && !known_primitive(entries, *options.primitive)) {
-    throw BadInput{
-        fmt::format("no built-in primitive is named '{}' (see ipcprop list)", *options.primitive)};
+    throw BadInput{fmt::format("no built-in primitive is named '{}'{}", *options.primitive,
+                               suggestion(entries, *options.primitive))};
   }
   std::vector<const CatalogEntry*> selected;
   for (const CatalogEntry& entry : entries) {

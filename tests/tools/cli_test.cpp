@@ -202,7 +202,9 @@ TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
   expect_bad_input(ipcprop({"run", "--seed"}), "--seed needs a value");
   expect_bad_input(ipcprop({"run", "stray"}), "unexpected argument 'stray'");
   expect_bad_input(ipcprop({"run", "--primitive", "Semaphore"}),
-                   "no built-in primitive is named 'Semaphore'");
+                   "no built-in primitive is named 'Semaphore' (see ipcprop list)");
+  expect_bad_input(ipcprop({"run", "--primitive", "pool"}),
+                   "no built-in primitive is named 'pool'; did you mean 'Pool'?");
   expect_bad_input(ipcprop({"run", "--primitive", "Queue", "--property", "Lock"}),
                    "no built-in property of Queue has 'Lock' in its name");
   expect_bad_input(ipcprop({"run", "--junit", "/nonexistent/dir/report.xml"}),
