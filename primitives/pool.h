@@ -62,9 +62,9 @@
 // reports itself at once, unless the kill was announced (sync::after_signal, as the pool suite's
 // tasks do): then the harness wakes the owner, as its pidfd would, and the task fails. Why not
 // the alternatives: a helper thread (Python's) cannot run under the controlled harness, which
-// schedules processes, not threads; waiting in bounded slices
-// would add latency to every death and, on virtual time, would keep a real deadlock from ever
-// being reported. See detail/pool_core.h.
+// schedules processes, not threads; waiting in bounded slices would add latency to every death
+// and, on virtual time, would keep a real deadlock from ever being reported. See
+// detail/pool_core.h.
 //
 // Shutdown and lifetime. close() lets queued tasks finish and then stops the workers;
 // terminate() kills them at once (SIGKILL) and fails every unfinished task; join() waits for
