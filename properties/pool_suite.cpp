@@ -126,9 +126,11 @@ std::string describe_terminate(const Workload& workload) {
 }
 
 std::string describe(const Workload& workload) {
-  return fmt::format("Pool({}) with maxtasksperchild {}: {} over {}, chunksize {}",
-                     workload.workers, workload.maxtasksperchild, call_name(workload.call),
-                     count_of(workload.items, "item"), workload.chunksize);
+  return fmt::format(
+      "Pool({}) with maxtasksperchild {}: map, starmap, imap, imap_unordered over {} each, "
+      "chunksize {}",
+      workload.workers, workload.maxtasksperchild, count_of(workload.items, "item"),
+      workload.chunksize);
 }
 
 std::string describe(const FailureWorkload& workload) {
@@ -149,8 +151,7 @@ rc::Gen<Workload> workload() {
                rc::gen::set(&Workload::workers, rc::gen::inRange<std::uint8_t>(1, 4)),
                rc::gen::set(&Workload::items, rc::gen::inRange<std::uint8_t>(1, 7)),
                rc::gen::set(&Workload::chunksize, rc::gen::inRange<std::uint8_t>(0, 3)),
-               rc::gen::set(&Workload::maxtasksperchild, rc::gen::inRange<std::uint8_t>(0, 3)),
-               rc::gen::set(&Workload::call, rc::gen::inRange<std::uint8_t>(Map, 4))));
+               rc::gen::set(&Workload::maxtasksperchild, rc::gen::inRange<std::uint8_t>(0, 3))));
 }
 
 rc::Gen<FailureWorkload> failure_workload() {
@@ -173,32 +174,26 @@ rc::Gen<Workload> terminate_workload() {
                rc::gen::set(&Workload::chunksize, rc::gen::inRange<std::uint8_t>(0, 3))));
 }
 
-std::optional<std::string> check_exactly_once(const Workload& workload,
-                                              const std::vector<LogRecord>& records) {
-  auto runs = runs_of_tasks(records);
-  for (std::int64_t item = 0; item < workload.items; ++item) {
-    if (runs[item].ended != 1) {
-      return fmt::format("exactly once: task {} ran {} times", item, runs[item].ended);
+namespace {
+
+/// Call `call`'s results, in the order they were handed out, or a reason they are not whole.
+std::optional<std::string> order_problem(Call call, int items,
+                                         const std::vector<const LogRecord*>& answers) {
+  const std::string_view name = call_name(call);
+  std::vector<std::int64_t> got;
+  std::vector<std::int64_t> expected;
+  for (const LogRecord* answer : answers) {
+    const std::int64_t position = answer->value - call * kCallStride;
+    if (answer->kind == Failed) {
+      return fmt::format("{}: result #{} is an error, but no task fails", name, position);
     }
+    got.push_back(answer->result);
+    expected.push_back(expected_result(call * kCallStride + position));
   }
-  const std::vector<const LogRecord*> results = answers(records);
-  if (results.size() != workload.items) {
-    return fmt::format("{} returned {} results for {} items", call_name(workload.call),
-                       results.size(), workload.items);
+  if (static_cast<int>(got.size()) != items) {
+    return fmt::format("{} returned {} results for {} items", name, got.size(), items);
   }
-  for (const LogRecord* result : results) {
-    if (result->kind == Failed) {
-      return fmt::format("{}: result #{} is an error, but no task fails", call_name(workload.call),
-                         result->value);
-    }
-  }
-  if (workload.call == ImapUnordered) {
-    std::vector<std::int64_t> got;
-    std::vector<std::int64_t> expected;
-    for (std::size_t index = 0; index < results.size(); ++index) {
-      got.push_back(results[index]->result);
-      expected.push_back(expected_result(static_cast<std::int64_t>(index)));
-    }
+  if (call == ImapUnordered) {
     std::sort(got.begin(), got.end());
     if (got != expected) {
       return fmt::format("imap_unordered: the results {} are not a permutation of {}",
@@ -206,11 +201,35 @@ std::optional<std::string> check_exactly_once(const Workload& workload,
     }
     return std::nullopt;
   }
-  for (std::size_t index = 0; index < results.size(); ++index) {
-    const std::int64_t expected = expected_result(static_cast<std::int64_t>(index));
-    if (results[index]->result != expected) {
-      return fmt::format("{}: input order: result #{} was {} but task {} returns {}",
-                         call_name(workload.call), index, results[index]->result, index, expected);
+  for (std::size_t index = 0; index < got.size(); ++index) {
+    if (got[index] != expected[index]) {
+      return fmt::format("{}: input order: result #{} was {} but task {} returns {}", name, index,
+                         got[index], index, expected[index]);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> check_exactly_once(const Workload& workload,
+                                              const std::vector<LogRecord>& records) {
+  auto runs = runs_of_tasks(records);
+  std::vector<std::vector<const LogRecord*>> by_call(kCalls);
+  for (const LogRecord* answer : answers(records)) {
+    const std::int64_t call = answer->value / kCallStride;
+    if (call < 0 || call >= kCalls) return fmt::format("a result for no call: {}", answer->value);
+    by_call[call].push_back(answer);
+  }
+  for (std::uint8_t call = Map; call < kCalls; ++call) {
+    for (std::int64_t item = 0; item < workload.items; ++item) {
+      const int ran = runs[call * kCallStride + item].ended;
+      if (ran != 1) {
+        return fmt::format("exactly once: {} task {} ran {} times", call_name(call), item, ran);
+      }
+    }
+    if (auto problem = order_problem(static_cast<Call>(call), workload.items, by_call[call])) {
+      return problem;
     }
   }
   return std::nullopt;

@@ -3,10 +3,11 @@
 // The property suite for process pools:
 //
 //   PoolLike                            what the suite needs (ipcprop::Pool)
-//   pool_props::ExactlyOnceInOrder      map, starmap, imap and imap_unordered run every task
-//                                       exactly once, also when workers are replaced
-//                                       (maxtasksperchild); map, starmap and imap return input
-//                                       order, imap_unordered a permutation of the results
+//   pool_props::ExactlyOnceInOrder      map, starmap, imap and imap_unordered, one after the
+//                                       other on one pool, run every task exactly once, also
+//                                       when workers are replaced (maxtasksperchild); map,
+//                                       starmap and imap return input order, imap_unordered a
+//                                       permutation of the results
 //   pool_props::NeverMoreThanNBusy      never more than n tasks run at the same time
 //   pool_props::FailuresStayContained   through imap, a task that throws and a task whose worker
 //                                       is killed mid-task each fail with an error (the thrown
@@ -65,19 +66,20 @@ concept PoolLike = std::constructible_from<T, std::size_t, PoolOptions> &&
 
 namespace pool_props {
 
-/// Which call ExactlyOnceInOrder and NeverMoreThanNBusy make.
-enum Call : std::uint8_t { Map, Starmap, Imap, ImapUnordered };
+/// The calls ExactlyOnceInOrder and NeverMoreThanNBusy make, in this order, on one pool.
+enum Call : std::uint8_t { Map, Starmap, Imap, ImapUnordered, kCalls };
+/// Call c's tasks take the inputs c * kCallStride + 0, 1, ...: one number names call and task.
+inline constexpr std::int64_t kCallStride = 16;
 
 struct Workload {
   std::uint8_t workers = 1;
-  std::uint8_t items = 1;
+  std::uint8_t items = 1;             ///< Tasks per call (at most kCallStride).
   std::uint8_t chunksize = 0;         ///< 0: the pool's default (imap, imap_unordered: 1).
   std::uint8_t maxtasksperchild = 0;  ///< 0: workers are never replaced.
-  std::uint8_t call = Map;            ///< A Call.
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(workers, items, chunksize, maxtasksperchild, call);
+    archive(workers, items, chunksize, maxtasksperchild);
   }
 };
 
@@ -103,10 +105,10 @@ rc::Gen<FailureWorkload> failure_workload();
 rc::Gen<Workload> terminate_workload();
 
 enum Record : std::uint16_t {
-  TaskStart = 200,    ///< value: the task's input.
-  TaskEnd,            ///< value: the task's input.
-  Result,             ///< value: position among the results; result: the value returned.
-  Failed,             ///< value: position; result: 1 iff the error carries the task's message.
+  TaskStart = 200,  ///< value: the task's input.
+  TaskEnd,          ///< value: the task's input.
+  Result,  ///< value: position among the results (+ call * kCallStride); result: the value.
+  Failed,  ///< value: as Result's; result: 1 iff the error carries the task's message.
   TerminateReturned,  ///< terminate() returned.
   ChildrenLeft,       ///< After join(): value 1 iff the owner still has a child process.
 };

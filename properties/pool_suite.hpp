@@ -10,19 +10,21 @@
 namespace ipcprop::properties::pool_props {
 namespace detail {
 
-inline std::vector<std::int64_t> zero_to(int count) {
+/// first, first + 1, ..., first + count - 1.
+inline std::vector<std::int64_t> items_from(std::int64_t first, int count) {
   std::vector<std::int64_t> items;
-  for (int item = 0; item < count; ++item) items.push_back(item);
+  for (int item = 0; item < count; ++item) items.push_back(first + item);
   return items;
 }
 
-/// Records every result next() hands out, or the error it throws, by position; stops after
-/// `expected` + 1 positions so that a pool that never says "no more" cannot loop for ever.
+/// Records every result next() hands out, or the error it throws, at first_position + its
+/// position; stops after `expected` + 1 so that a pool that never says "no more" cannot loop
+/// for ever.
 template <typename Results, typename Carries>
-void record_each(Results& results, std::size_t expected, OperationLog& log, harness::ActorId actor,
-                 const Carries& carries_message) {
+void record_each(Results& results, std::size_t expected, std::int64_t first_position,
+                 OperationLog& log, harness::ActorId actor, const Carries& carries_message) {
   for (std::size_t position = 0; position <= expected; ++position) {
-    const auto at = static_cast<std::int64_t>(position);
+    const auto at = first_position + static_cast<std::int64_t>(position);
     try {
       const std::optional<std::int64_t> result = results.next();
       if (!result) return;
@@ -35,10 +37,11 @@ void record_each(Results& results, std::size_t expected, OperationLog& log, harn
   }
 }
 
-inline void record_all(const std::vector<std::int64_t>& results, OperationLog& log,
-                       harness::ActorId actor) {
+inline void record_all(const std::vector<std::int64_t>& results, std::int64_t first_position,
+                       OperationLog& log, harness::ActorId actor) {
   for (std::size_t position = 0; position < results.size(); ++position) {
-    log.append(actor, Result, static_cast<std::int64_t>(position), results[position]);
+    log.append(actor, Result, first_position + static_cast<std::int64_t>(position),
+               results[position]);
   }
 }
 
@@ -54,37 +57,27 @@ harness::ActorFactory pool_owner(OperationLog& log, Program program) {
   };
 }
 
-/// The owner makes one call over tasks 0 .. items-1, records every result, closes and joins.
+/// The owner makes each call in turn over its tasks, records every result, closes and joins.
 template <typename Pool>
 harness::ActorFactory calling_owner(const Workload& workload, OperationLog& log) {
   return pool_owner(log, [workload, &log](harness::ActorContext& context) {
     PoolOptions options;
     options.maxtasksperchild = workload.maxtasksperchild;
     Pool pool(std::size_t{workload.workers}, options);
-    const std::vector<std::int64_t> items = zero_to(workload.items);
     const std::size_t chunksize = workload.chunksize;
+    const std::size_t lazy_chunksize = std::max<std::size_t>(chunksize, 1);
     const auto no_message = [](std::int64_t, std::string_view) { return false; };
-    switch (workload.call) {
-      case Map:
-        record_all(pool.map(&task, items, chunksize), log, context.id());
-        break;
-      case Starmap: {
-        std::vector<std::tuple<std::int64_t, std::int64_t>> pairs;
-        for (const std::int64_t item : items) pairs.emplace_back(item, 1);
-        record_all(pool.starmap(&pair_task, pairs, chunksize), log, context.id());
-        break;
-      }
-      case Imap: {
-        auto results = pool.imap(&task, items, std::max<std::size_t>(chunksize, 1));
-        record_each(results, items.size(), log, context.id(), no_message);
-        break;
-      }
-      default: {
-        auto results = pool.imap_unordered(&task, items, std::max<std::size_t>(chunksize, 1));
-        record_each(results, items.size(), log, context.id(), no_message);
-        break;
-      }
-    }
+    const auto first = [](Call call) { return call * kCallStride; };
+    const auto items = [&](Call call) { return items_from(first(call), workload.items); };
+
+    record_all(pool.map(&task, items(Map), chunksize), first(Map), log, context.id());
+    std::vector<std::tuple<std::int64_t, std::int64_t>> pairs;
+    for (const std::int64_t item : items(Starmap)) pairs.emplace_back(item, 1);
+    record_all(pool.starmap(&pair_task, pairs, chunksize), first(Starmap), log, context.id());
+    auto ordered = pool.imap(&task, items(Imap), lazy_chunksize);
+    record_each(ordered, workload.items, first(Imap), log, context.id(), no_message);
+    auto unordered = pool.imap_unordered(&task, items(ImapUnordered), lazy_chunksize);
+    record_each(unordered, workload.items, first(ImapUnordered), log, context.id(), no_message);
     pool.close();
     pool.join();
   });
@@ -100,7 +93,7 @@ harness::ActorFactory failing_owner(const FailureWorkload& workload, OperationLo
           encode_fated(static_cast<std::int64_t>(index), static_cast<Fate>(workload.fates[index])));
     }
     auto results = pool.imap(&fated_task, inputs, std::size_t{1});
-    record_each(results, inputs.size(), log, context.id(),
+    record_each(results, inputs.size(), 0, log, context.id(),
                 [](std::int64_t position, std::string_view what) {
                   return what.find(fated_message(position)) != std::string_view::npos;
                 });
@@ -114,13 +107,14 @@ template <typename Pool>
 harness::ActorFactory terminating_owner(const Workload& workload, OperationLog& log) {
   return pool_owner(log, [workload, &log](harness::ActorContext& context) {
     Pool pool(std::size_t{workload.workers}, PoolOptions{});
-    auto result = pool.map_async(&task, zero_to(workload.items), std::size_t{workload.chunksize});
+    auto result =
+        pool.map_async(&task, items_from(0, workload.items), std::size_t{workload.chunksize});
     pool.terminate();
     log.append(context.id(), TerminateReturned);
     pool.join();
     log.append(context.id(), ChildrenLeft, has_child_processes() ? 1 : 0);
     try {
-      record_all(result.get(), log, context.id());
+      record_all(result.get(), 0, log, context.id());
     } catch (...) {
       log.append(context.id(), Failed);  // Unfinished tasks fail: expected, and enough.
     }

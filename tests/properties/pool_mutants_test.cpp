@@ -160,12 +160,12 @@ void expect_caught_and_replayed(std::string_view name, std::string_view broken_i
 
 TEST(PoolMutants, CompletionOrderResultsAreCaughtShrunkAndReplayed) {
   expect_caught_and_replayed<pool_props::ExactlyOnceInOrder, CompletionOrderPool>(
-      "CompletionOrderPool", "map: input order", "map over 2 items");
+      "CompletionOrderPool", "map: input order", "imap_unordered over 2 items each");
 }
 
 TEST(PoolMutants, RepeatedUnorderedResultIsCaughtShrunkAndReplayed) {
   expect_caught_and_replayed<pool_props::ExactlyOnceInOrder, RepeatingUnorderedPool>(
-      "RepeatingUnorderedPool", "are not a permutation", "imap_unordered over 2 items");
+      "RepeatingUnorderedPool", "are not a permutation", "imap_unordered over 2 items each");
 }
 
 TEST(PoolMutants, FailureSpreadingToLaterTasksIsCaughtShrunkAndReplayed) {
