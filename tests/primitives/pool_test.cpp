@@ -41,6 +41,16 @@ int add(int a, int b) {
 testing::Handshake* release = nullptr;  ///< Blocked tasks wait on it.
 testing::Handshake* started = nullptr;  ///< Blocked tasks notify it first.
 
+/// The two handshakes of a test with blocked tasks; `release` and `started` point at them.
+struct Gates {
+  testing::Handshake release_it;
+  testing::Handshake started_it;
+  Gates() {
+    release = &release_it;
+    started = &started_it;
+  }
+};
+
 /// Task 0 blocks until the test releases it; the others return at once.
 int square_but_zero_waits(int x) {
   if (x == 0) {
@@ -119,20 +129,17 @@ TEST(Pool, ApplyRunsOneTaskWithItsArguments) {
 
 TEST(Pool, ApplyAsyncResultWaitsAndReports) {
   const testing::SharedCounters shared;
-  testing::Handshake release_it;
-  testing::Handshake started_it;
-  release = &release_it;
-  started = &started_it;
+  Gates gates;
   Pool pool(2);
   AsyncResult<int> result = pool.apply_async(wait_for_release, 5);
-  started_it.wait();
+  gates.started_it.wait();
   EXPECT_FALSE(result.ready());
   EXPECT_THROW(static_cast<void>(result.successful()), UsageError);
   EXPECT_FALSE(result.wait(0ms));
   EXPECT_FALSE(result.wait(-1s));
   EXPECT_THROW(static_cast<void>(result.get(0ms)), TimeoutError);
   EXPECT_THROW(static_cast<void>(result.get(5ms)), TimeoutError);
-  release_it.notify();
+  gates.release_it.notify();
   result.wait();
   EXPECT_TRUE(result.ready());
   EXPECT_TRUE(result.successful());
@@ -162,17 +169,14 @@ TEST(Pool, StarmapUnpacksTuples) {
 
 TEST(Pool, ImapYieldsResultsInInputOrderAsTheyBecomeReady) {
   const testing::SharedCounters shared;
-  testing::Handshake release_it;
-  testing::Handshake started_it;
-  release = &release_it;
-  started = &started_it;
+  Gates gates;
   Pool pool(2);
   auto results = pool.imap(square_but_zero_waits, std::vector<int>{0, 1, 2, 3});
-  started_it.wait();
+  gates.started_it.wait();
   // Task 0 is still running, so nothing can be handed out yet, whatever else finished.
   EXPECT_THROW(static_cast<void>(results.next(0ms)), TimeoutError);
   EXPECT_THROW(static_cast<void>(results.next(5ms)), TimeoutError);
-  release_it.notify();
+  gates.release_it.notify();
   std::vector<int> seen;
   while (auto value = results.next()) seen.push_back(*value);
   EXPECT_EQ(seen, (std::vector<int>{0, 1, 4, 9}));
@@ -181,20 +185,17 @@ TEST(Pool, ImapYieldsResultsInInputOrderAsTheyBecomeReady) {
 
 TEST(Pool, ImapUnorderedYieldsAPermutationInCompletionOrder) {
   const testing::SharedCounters shared;
-  testing::Handshake release_it;
-  testing::Handshake started_it;
-  release = &release_it;
-  started = &started_it;
+  Gates gates;
   Pool pool(2);
   auto results = pool.imap_unordered(square_but_zero_waits, std::vector<int>{0, 1, 2, 3, 4});
-  started_it.wait();
+  gates.started_it.wait();
   // Task 0 blocks one worker; the other finishes 1..4 before 0 can.
   std::vector<int> seen;
   seen.reserve(4);
   for (int i = 0; i < 4; ++i) seen.push_back(results.next().value());
   std::sort(seen.begin(), seen.end());
   EXPECT_EQ(seen, (std::vector<int>{1, 4, 9, 16}));
-  release_it.notify();
+  gates.release_it.notify();
   EXPECT_EQ(results.next(), 0);
   EXPECT_FALSE(results.next().has_value());
 }
@@ -296,15 +297,12 @@ TEST(Pool, JoinBeforeCloseIsAnError) {
 
 TEST(Pool, TerminateDuringMapFailsTheTasksAndLeavesNoProcess) {
   const testing::SharedCounters shared;
-  testing::Handshake release_it;  // Never notified: the tasks would wait for ever.
-  testing::Handshake started_it;
-  release = &release_it;
-  started = &started_it;
+  Gates gates;  // release is never notified: the tasks would wait for ever.
   Pool pool(2);
   const std::vector<pid_t> workers = pool.worker_pids();
   auto result = pool.map_async(wait_for_release, std::vector<int>{1, 2, 3, 4}, 1);
-  started_it.wait();
-  started_it.wait();
+  gates.started_it.wait();
+  gates.started_it.wait();
   pool.terminate();
   EXPECT_THROW(static_cast<void>(result.get()), TaskFailed);
   for (const pid_t pid : workers) EXPECT_FALSE(alive(pid));
@@ -313,17 +311,14 @@ TEST(Pool, TerminateDuringMapFailsTheTasksAndLeavesNoProcess) {
 
 TEST(Pool, DestructionWithoutCloseOrJoinLeavesNothingBehind) {
   const testing::SharedCounters shared;
-  testing::Handshake release_it;
-  testing::Handshake started_it;
-  release = &release_it;
-  started = &started_it;
+  Gates gates;
   std::vector<pid_t> workers;
   std::optional<AsyncResult<int>> result;
   {
     Pool pool(2);
     workers = pool.worker_pids();
     result = pool.apply_async(wait_for_release, 1);
-    started_it.wait();
+    gates.started_it.wait();
   }
   for (const pid_t pid : workers) EXPECT_FALSE(alive(pid));
   EXPECT_THROW(static_cast<void>(result->get()), TaskFailed);
