@@ -19,6 +19,11 @@
 // OwnerDied exception (robust-mutex semantics): it holds the lock, repairs the guarded data, and
 // releases as usual. Python's Lock hangs forever here.
 //
+// Waiter death: a process killed while it waits in acquire(), at any instant (even after the
+// lock was handed to it, before acquire() returned), never leaves the lock stuck or the other
+// waiters asleep: the lock passes to the next waiter as an ordinary acquisition, with no
+// OwnerDied, since the dead waiter never touched what the lock guards.
+//
 // Every call is a sync point (sync_hooks.h); a blocked acquire waits through sync::wait(), so a
 // controlled harness can schedule and time it.
 #pragma once

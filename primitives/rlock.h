@@ -14,7 +14,8 @@
 //                       throws OwnerDied     throws OwnerDied
 //
 // Owner death: as for Lock, the next acquirer gets the lock at depth 1 together with OwnerDied,
-// whatever depth the dead owner had reached.
+// whatever depth the dead owner had reached. A waiter's death, at any instant, is invisible to the
+// others, as for Lock.
 //
 // Every call is a sync point (sync_hooks.h); a blocked acquire waits through sync::wait().
 #pragma once

@@ -97,6 +97,8 @@ class QueueCore {
 
   /// Runs `body` holding the internal mutex, so that a test can kill a process holding it.
   void hold_lock_for_testing(const std::function<void()>& body);
+  /// The internal mutex itself, so that a test can hold it across steps of its own.
+  RobustMutex& mutex_for_testing() noexcept { return shared_->mutex; }
 
   std::size_t max_message_size() const noexcept { return ring_.capacity() - kRecordHeader; }
   std::size_t maxsize() const noexcept { return static_cast<std::size_t>(shared_->maxsize); }

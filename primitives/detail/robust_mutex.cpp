@@ -1,12 +1,11 @@
 #include "primitives/detail/robust_mutex.h"
 
 #include <cerrno>
-#include <ctime>
 
 #include <fmt/format.h>
 
 #include "primitives/detail/caller_identity.h"
-#include "primitives/detail/kernel_time.h"
+#include "primitives/detail/pi_timed_lock.h"
 #include "primitives/errors.h"
 
 namespace ipcprop::detail {
@@ -35,6 +34,8 @@ RobustMutex::RobustMutex() {
                 "pthread_mutexattr_setrobust");
   check_pthread(pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_ERRORCHECK),
                 "pthread_mutexattr_settype");
+  check_pthread(pthread_mutexattr_setprotocol(&attributes, PTHREAD_PRIO_INHERIT),
+                "pthread_mutexattr_setprotocol");
   check_pthread(pthread_mutex_init(&mutex_, &attributes), "pthread_mutex_init");
   pthread_mutexattr_destroy(&attributes);
 }
@@ -48,10 +49,13 @@ AcquireResult RobustMutex::took_ownership(int pthread_result, std::string_view c
     case ETIMEDOUT:
       return {};
     case EOWNERDEAD: {
-      // The dead owner's pid is still recorded: it never got to clear it.
+      // An owner that returned from its acquire recorded its pid, and never got to clear it.
+      // None recorded: the kernel had handed the mutex to a waiter that died before its acquire
+      // returned, so nothing the mutex guards was touched and this is an ordinary acquisition.
       const pid_t dead_owner = owner_pid_.load(std::memory_order_relaxed);
       check_pthread(pthread_mutex_consistent(&mutex_), "pthread_mutex_consistent", &object);
       record_owner();
+      if (dead_owner == 0) return {AcquireResult::Status::Acquired, 0};
       return {AcquireResult::Status::AcquiredFromDeadOwner, dead_owner};
     }
     default:
@@ -90,9 +94,7 @@ AcquireResult RobustMutex::acquire_in_kernel(sync::Deadline deadline,
   if (deadline.is_forever()) {
     return took_ownership(pthread_mutex_lock(&mutex_), "pthread_mutex_lock", object);
   }
-  const timespec until = absolute_monotonic(deadline);
-  return took_ownership(pthread_mutex_clocklock(&mutex_, CLOCK_MONOTONIC, &until),
-                        "pthread_mutex_clocklock", object);
+  return took_ownership(timed_lock_pi(mutex_, deadline), "pthread_mutex_clocklock", object);
 }
 
 void RobustMutex::release(std::string_view operation, const sync::SyncObject& object) {

@@ -1,13 +1,19 @@
 // ipcprop — primitives/detail/robust_mutex.h
 //
-// RobustMutex: the process-shared mutex under Lock and RLock, with owner tracking.
+// RobustMutex: the process-shared mutex under Lock, RLock, the Pipe's send and receive locks,
+// the Queue's internal lock and the Pool's take lock, with owner tracking.
 //
-// Why a robust process-shared pthread mutex and not a bare futex: when the owner dies, the kernel
-// (through glibc's per-thread robust list) marks the mutex and wakes one waiter, which then gets
-// EOWNERDEAD. A bare futex cannot learn of its owner's death without polling, and glibc owns the
-// thread's only robust-list slot. Waiting stays hookable: the harness path only ever calls
-// pthread_mutex_trylock and waits through sync::wait(); only the no-harness path blocks inside
-// pthread_mutex_clocklock.
+// Death, at any instant, never leaves sleepers over a free mutex:
+//   - the owner dies holding it: the next acquirer gets it as AcquiredFromDeadOwner;
+//   - a waiter dies, even one the kernel was handing the mutex to: the mutex passes on to the
+//     next waiter as an ordinary acquisition (Acquired), since the dead one never touched what
+//     the mutex guards.
+// Why a robust *priority-inheritance* pthread mutex: with PI the kernel keeps the waiters and
+// hands the mutex to one of them on unlock, so a waiter killed after its wake-up is the owner
+// and its death is seen like an owner's. A plain robust futex mutex loses that wake-up when the
+// woken waiter dies after another thread retook the mutex (doc/robust-mutex.md). Waiting stays
+// hookable: under a harness only pthread_mutex_trylock is called, and waits go through
+// sync::wait().
 #pragma once
 
 #include <atomic>
