@@ -47,7 +47,12 @@
 // Misuse (QueueClosed, MessageTooLarge) is thrown before the sync point: nothing happened.
 //
 // Timeouts: a zero or negative timeout means "do not wait" (like *_nowait); a timeout is
-// measured on the sync clock (sync::now()).
+// measured on the sync clock (sync::now()). A timed call keeps its deadline even while another
+// process holds the internal lock (which otherwise is held only while one record is copied): it
+// waits for the lock until its deadline, or 50 ms if that is later, then throws Empty or Full,
+// which then means "busy" (as Python's get(block=False) raises Empty while another process
+// reads). Only a holder stuck far longer than a copy, say one stopped by SIGSTOP, gets there; a
+// holder that dies passes the lock on at once.
 #pragma once
 
 #include <cstddef>

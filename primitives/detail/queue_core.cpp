@@ -1,5 +1,7 @@
 #include "primitives/detail/queue_core.h"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "primitives/detail/futex.h"
@@ -15,24 +17,42 @@ constexpr int kSpinReads = 4000;
 /// How many times a locker retries the mutex before sleeping on it.
 constexpr int kSpinLocks = 200;
 
+/// Every call waits at least this long for the internal lock, even with a zero timeout: the lock
+/// is held only while one record is copied, so a try-once call must not fail because another
+/// process is copying (the Pool polls its queues so). Only a holder stuck far longer than a copy,
+/// say one stopped with SIGSTOP, makes a call give up on the lock.
+constexpr sync::Timeout kInternalLockPatience = std::chrono::milliseconds(50);
+
+/// How long a call with `deadline` waits for the internal lock.
+sync::Deadline lock_deadline(sync::Deadline deadline) {
+  if (deadline.is_forever()) return deadline;
+  const sync::Deadline patience = sync::Deadline::after(kInternalLockPatience);
+  return patience.time() > deadline.time() ? patience : deadline;
+}
+
 bool deadline_passed(sync::Deadline deadline) {
   return !deadline.is_forever() && sync::now() >= deadline.time();
 }
 
 }  // namespace
 
-/// Holds the queue's mutex. A dead previous owner needs no repair: see the file comment.
+/// Holds the queue's mutex, if it could be taken before the deadline. A dead previous owner needs
+/// no repair: see the file comment.
 class QueueCore::Guard {
  public:
-  Guard(QueueShared& shared, const sync::SyncPoint& point) : shared_(shared), point_(point) {
+  Guard(QueueShared& shared, const sync::SyncPoint& point, sync::Deadline deadline)
+      : shared_(shared), point_(point) {
     // The mutex is held for one message copy at most, so spin a little before sleeping:
     // glibc's robust mutex goes straight to the kernel, and a sleep-and-wake pair costs more
     // than most copies.
     for (int i = 0; i < kSpinLocks; ++i) {
-      if (shared_.mutex.try_acquire(point.object).acquired()) return;
+      if (shared_.mutex.try_acquire(point.object).acquired()) {
+        locked_ = true;
+        return;
+      }
       __builtin_ia32_pause();
     }
-    static_cast<void>(shared_.mutex.acquire(point, sync::Deadline::forever(), point.object));
+    locked_ = shared_.mutex.acquire(point, deadline, point.object).acquired();
   }
   Guard(const Guard&) = delete;
   Guard& operator=(const Guard&) = delete;
@@ -45,6 +65,7 @@ class QueueCore::Guard {
     } catch (...) {  // Only while unwinding from another error, which is the one to report.
     }
   }
+  bool locked() const noexcept { return locked_; }
   void unlock() {
     locked_ = false;
     shared_.mutex.release(point_.operation, point_.object);
@@ -53,7 +74,7 @@ class QueueCore::Guard {
  private:
   QueueShared& shared_;
   const sync::SyncPoint& point_;
-  bool locked_ = true;
+  bool locked_ = false;
 };
 
 QueueCore::QueueCore(std::size_t maxsize, std::size_t capacity)
@@ -87,7 +108,7 @@ bool QueueCore::spin_until_changed(std::uint32_t observed, sync::Deadline deadli
 
 void QueueCore::hold_lock_for_testing(const std::function<void()>& body) {
   const sync::SyncPoint point{"QueueCore::hold_lock_for_testing", sync_object()};
-  Guard guard(*shared_, point);
+  Guard guard(*shared_, point, sync::Deadline::forever());
   body();
   guard.unlock();
 }
@@ -107,14 +128,21 @@ void QueueCore::commit(const QueueCounts& next) {
 }
 
 // The wait protocol of sync_hooks.h around `attempt`, which runs under the mutex with the live
-// counts and fills in the next ones. Returns false iff the deadline passed first.
+// counts and fills in the next ones. Returns false iff the deadline passed first, or `locking`
+// passed while another process held the mutex.
 template <typename Attempt>
-bool QueueCore::run(const sync::SyncPoint& point, sync::Deadline deadline, Attempt attempt) {
+bool QueueCore::run(const sync::SyncPoint& point, sync::Deadline deadline, Attempt attempt,
+                    sync::Deadline locking) {
   QueueShared& shared = *shared_;
+  const auto gave_up = [&point] {
+    sync::returned(point, 0);
+    return false;
+  };
   for (;;) {
     std::uint32_t observed = 0;
     {
-      Guard guard(shared, point);
+      Guard guard(shared, point, locking);
+      if (!guard.locked()) return gave_up();
       observed = shared.commit.load(std::memory_order_relaxed);
       QueueCounts next = shared.slots[observed & 1];
       switch (attempt(shared.slots[observed & 1], next)) {
@@ -133,21 +161,18 @@ bool QueueCore::run(const sync::SyncPoint& point, sync::Deadline deadline, Attem
       }
       if (deadline_passed(deadline)) {
         guard.unlock();
-        sync::returned(point, 0);
-        return false;
+        return gave_up();
       }
     }
     if (const auto waited = sync::wait(point, deadline)) {
-      if (*waited == sync::WaitResult::TimedOut) {
-        sync::returned(point, 0);
-        return false;
-      }
+      if (*waited == sync::WaitResult::TimedOut) return gave_up();
       continue;
     }
     if (spin_until_changed(observed, deadline)) continue;
     {
       // Register under the mutex: a publisher decides under it whether to wake (commit()).
-      Guard guard(shared, point);
+      Guard guard(shared, point, locking);
+      if (!guard.locked()) return gave_up();
       const bool changed = shared.commit.load(std::memory_order_relaxed) != observed;
       if (!changed) shared.waiters.store(1, std::memory_order_relaxed);
       guard.unlock();
@@ -172,16 +197,19 @@ bool QueueCore::put(std::string_view operation, std::span<const std::byte> messa
   const std::uint64_t length = message.size();
   const std::uint64_t needed = kRecordHeader + length;
   const std::uint64_t maxsize = shared_->maxsize;
-  return run(point, deadline, [&](const QueueCounts& now, QueueCounts& next) {
-    if (maxsize != 0 && now.items >= maxsize) return Step::NotYet;
-    if (ring_.capacity() - (now.tail - now.head) < needed) return Step::NotYet;
-    ring_.write(now.tail, std::as_bytes(std::span(&length, 1)));
-    ring_.write(now.tail + kRecordHeader, message);
-    next.tail += needed;
-    next.items += 1;
-    next.unfinished += 1;
-    return Step::Changed;
-  });
+  return run(
+      point, deadline,
+      [&](const QueueCounts& now, QueueCounts& next) {
+        if (maxsize != 0 && now.items >= maxsize) return Step::NotYet;
+        if (ring_.capacity() - (now.tail - now.head) < needed) return Step::NotYet;
+        ring_.write(now.tail, std::as_bytes(std::span(&length, 1)));
+        ring_.write(now.tail + kRecordHeader, message);
+        next.tail += needed;
+        next.items += 1;
+        next.unfinished += 1;
+        return Step::Changed;
+      },
+      lock_deadline(deadline));
 }
 
 bool QueueCore::get(std::string_view operation, Bytes& out, sync::Deadline deadline,
@@ -189,24 +217,27 @@ bool QueueCore::get(std::string_view operation, Bytes& out, sync::Deadline deadl
   require_open(operation);
   const sync::SyncPoint point{operation, sync_object(), timeout_argument.count()};
   sync::invoke(point);
-  return run(point, deadline, [&](const QueueCounts& now, QueueCounts& next) {
-    if (now.items == 0) return Step::NotYet;
-    std::uint64_t length = 0;
-    ring_.read(now.head, std::as_writable_bytes(std::span(&length, 1)));
-    out.resize(length);
-    ring_.read(now.head + kRecordHeader, out);
-    next.head += kRecordHeader + length;
-    next.items -= 1;
-    if (next.items == 0) next.head = next.tail = 0;  // Rewind: reuse the pages still in cache.
-    return Step::Changed;
-  });
+  return run(
+      point, deadline,
+      [&](const QueueCounts& now, QueueCounts& next) {
+        if (now.items == 0) return Step::NotYet;
+        std::uint64_t length = 0;
+        ring_.read(now.head, std::as_writable_bytes(std::span(&length, 1)));
+        out.resize(length);
+        ring_.read(now.head + kRecordHeader, out);
+        next.head += kRecordHeader + length;
+        next.items -= 1;
+        if (next.items == 0) next.head = next.tail = 0;  // Rewind: reuse the pages still in cache.
+        return Step::Changed;
+      },
+      lock_deadline(deadline));
 }
 
 template <typename Observe>
 auto QueueCore::observe(std::string_view operation, Observe observe) {
   const sync::SyncPoint point{operation, sync_object()};
   sync::invoke(point);
-  Guard guard(*shared_, point);
+  Guard guard(*shared_, point, sync::Deadline::forever());
   const auto result = observe(shared_->slots[shared_->commit.load(std::memory_order_relaxed) & 1]);
   guard.unlock();
   sync::returned(point, static_cast<std::int64_t>(result));
@@ -233,21 +264,26 @@ bool QueueCore::task_done(std::string_view operation) {
   require_open(operation);
   const sync::SyncPoint point{operation, sync_object()};
   sync::invoke(point);
-  return run(point, sync::Deadline::after(sync::Timeout::zero()),
-             [](const QueueCounts& now, QueueCounts& next) {
-               if (now.unfinished == 0) return Step::NotYet;
-               next.unfinished -= 1;
-               return Step::Changed;
-             });
+  return run(
+      point, sync::Deadline::after(sync::Timeout::zero()),
+      [](const QueueCounts& now, QueueCounts& next) {
+        if (now.unfinished == 0) return Step::NotYet;
+        next.unfinished -= 1;
+        return Step::Changed;
+      },
+      sync::Deadline::forever());
 }
 
 void QueueCore::join(std::string_view operation) {
   require_open(operation);
   const sync::SyncPoint point{operation, sync_object(), sync::Timeout::max().count()};
   sync::invoke(point);
-  static_cast<void>(run(point, sync::Deadline::forever(), [](const QueueCounts& now, QueueCounts&) {
-    return now.unfinished == 0 ? Step::Unchanged : Step::NotYet;
-  }));
+  static_cast<void>(run(
+      point, sync::Deadline::forever(),
+      [](const QueueCounts& now, QueueCounts&) {
+        return now.unfinished == 0 ? Step::Unchanged : Step::NotYet;
+      },
+      sync::Deadline::forever()));
 }
 
 void QueueCore::close(std::string_view operation) {

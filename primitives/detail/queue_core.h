@@ -109,7 +109,8 @@ class QueueCore {
   class Guard;
 
   template <typename Attempt>
-  bool run(const sync::SyncPoint& point, sync::Deadline deadline, Attempt attempt);
+  bool run(const sync::SyncPoint& point, sync::Deadline deadline, Attempt attempt,
+           sync::Deadline locking);
   template <typename Observe>
   auto observe(std::string_view operation, Observe observe);
   void commit(const QueueCounts& next);

@@ -93,5 +93,25 @@ TEST(QueueCore, WaiterBlockedOnTheLockOfAKilledHolderCarriesOn) {
   EXPECT_TRUE(core.empty("test::empty"));
 }
 
+// A timed call keeps its deadline while another process holds the internal lock forever (here a
+// stopped process would do the same): it gives up, and the queue is untouched.
+TEST(QueueCore, TimedCallsGiveUpWhileAnotherProcessHoldsTheLock) {
+  QueueCore core(0, 4096);
+  ASSERT_TRUE(put(core, bytes({1})));
+  Process holder = start_lock_holder(core);
+  QueueCore::Bytes out;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(core.get("test::get", out, sync::Deadline::after(100ms), 100ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms);
+  EXPECT_FALSE(core.put("test::put", bytes({2}), sync::Deadline::after(100ms), 100ms));
+  // Try-once calls wait a little for the lock too, then give up instead of hanging.
+  EXPECT_FALSE(core.get("test::get", out, sync::Deadline::after(0s), 0s));
+  EXPECT_FALSE(core.put("test::put", bytes({2}), sync::Deadline::after(0s), 0s));
+  holder.kill();
+  holder.join();
+  EXPECT_EQ(core.qsize("test::qsize"), 1u);
+  EXPECT_EQ(get(core), bytes({1}));
+}
+
 }  // namespace
 }  // namespace ipcprop::detail
