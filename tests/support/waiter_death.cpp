@@ -77,13 +77,15 @@ Process start_waiter(const std::function<void()>& waiter_operation) {
     check_call(sched_setscheduler(0, SCHED_IDLE, &idle), "sched_setscheduler");
     ReportFirstWait hooks(about_to_block);
     sync::install(&hooks);
+    int exit_code = 0;
     try {
       waiter_operation();
     } catch (const std::exception& error) {
       std::fprintf(stderr, "waiter: %s\n", error.what());
-      return 1;
+      exit_code = 1;
     }
-    return 0;
+    sync::install(nullptr);  // The process's exit calls hooks too, after `hooks` is gone.
+    return exit_code;
   });
   waiter.start();
   about_to_block.wait();
