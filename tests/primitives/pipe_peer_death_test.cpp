@@ -17,12 +17,14 @@
 #include "primitives/process.h"
 #include "tests/primitives/pipe_messages.h"
 #include "tests/support/handshake.h"
+#include "tests/support/report_first_wait.h"
 
 namespace ipcprop {
 namespace {
 
 using testing::check_message;
 using testing::make_message;
+using testing::ReportFirstWait;
 using testing::Stamp;
 
 /// Installed in a child: the first time the child would block, it tells `paused` and then waits
@@ -52,26 +54,6 @@ class PauseAtFirstWait final : public sync::Hooks {
  private:
   testing::Handshake& paused_;
   testing::Handshake* resume_;
-  bool done_ = false;
-};
-
-/// Installed in a child: tells `reported` the first time the child is about to block.
-class ReportFirstWait final : public sync::Hooks {
- public:
-  explicit ReportFirstWait(testing::Handshake& reported) : reported_(reported) {}
-
-  void invoke(const sync::SyncPoint&) override {}
-  void returned(const sync::SyncPoint&, std::int64_t) override {}
-  std::optional<sync::WaitResult> wait(const sync::SyncPoint&, sync::Deadline) override {
-    if (!done_) reported_.notify();
-    done_ = true;
-    return std::nullopt;
-  }
-  void notify(const sync::SyncObject&) override {}
-  sync::TimePoint now() override { return sync::Clock::now(); }
-
- private:
-  testing::Handshake& reported_;
   bool done_ = false;
 };
 

@@ -13,29 +13,10 @@
 #include "primitives/process.h"
 #include "primitives/sync_hooks.h"
 #include "tests/support/handshake.h"
+#include "tests/support/report_first_wait.h"
 
 namespace ipcprop::testing {
 namespace {
-
-/// Installed in a waiter: tells `about_to_block` the first time it is about to block.
-class ReportFirstWait final : public sync::Hooks {
- public:
-  explicit ReportFirstWait(Handshake& about_to_block) : about_to_block_(about_to_block) {}
-
-  void invoke(const sync::SyncPoint&) override {}
-  void returned(const sync::SyncPoint&, std::int64_t) override {}
-  std::optional<sync::WaitResult> wait(const sync::SyncPoint&, sync::Deadline) override {
-    if (!told_) about_to_block_.notify();
-    told_ = true;
-    return std::nullopt;
-  }
-  void notify(const sync::SyncObject&) override {}
-  sync::TimePoint now() override { return sync::Clock::now(); }
-
- private:
-  Handshake& about_to_block_;
-  bool told_ = false;
-};
 
 bool asleep_in_futex(pid_t pid) {
   std::ifstream syscall_file("/proc/" + std::to_string(pid) + "/syscall");
