@@ -9,15 +9,16 @@
 namespace ipcprop::detail {
 namespace {
 
-timespec realtime_after(std::chrono::nanoseconds duration) noexcept {
+/// Sets `until` to CLOCK_REALTIME + `duration`; false (errno set) if the clock cannot be read.
+bool realtime_after(std::chrono::nanoseconds duration, timespec& until) noexcept {
   timespec now{};
-  // CLOCK_REALTIME always exists; clock_gettime can fail only for an invalid clock or address.
-  static_cast<void>(clock_gettime(CLOCK_REALTIME, &now));
+  if (clock_gettime(CLOCK_REALTIME, &now) == -1) return false;
   const auto total =
       std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec) + duration;
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(total);
-  return timespec{.tv_sec = static_cast<time_t>(seconds.count()),
-                  .tv_nsec = static_cast<long>((total - seconds).count())};
+  until = timespec{.tv_sec = static_cast<time_t>(seconds.count()),
+                   .tv_nsec = static_cast<long>((total - seconds).count())};
+  return true;
 }
 
 }  // namespace
@@ -39,7 +40,10 @@ int timed_lock_pi_in_realtime_slices(pthread_mutex_t& mutex, sync::Deadline dead
       const int result = pthread_mutex_trylock(&mutex);
       return result == EBUSY ? ETIMEDOUT : result;
     }
-    const timespec until = realtime_after(std::min<std::chrono::nanoseconds>(left, kRealtimeSlice));
+    timespec until{};
+    if (!realtime_after(std::min<std::chrono::nanoseconds>(left, kRealtimeSlice), until)) {
+      return errno;
+    }
     const int result = pthread_mutex_timedlock(&mutex, &until);
     if (result != ETIMEDOUT) return result;
   }

@@ -17,7 +17,8 @@ namespace ipcprop::detail {
 inline constexpr std::chrono::milliseconds kRealtimeSlice{10};
 
 /// pthread_mutex_clocklock(CLOCK_MONOTONIC) with the fallback above. Returns its result: 0,
-/// ETIMEDOUT, EOWNERDEAD or another error number. Precondition: !deadline.is_forever().
+/// ETIMEDOUT, EOWNERDEAD or another error number (also clock_gettime's, in the fallback).
+/// Precondition: !deadline.is_forever().
 int timed_lock_pi(pthread_mutex_t& mutex, sync::Deadline deadline) noexcept;
 
 /// The fallback alone, for its tests.

@@ -23,7 +23,7 @@ constexpr int kSpinLocks = 200;
 /// say one stopped with SIGSTOP, makes a call give up on the lock.
 constexpr sync::Timeout kInternalLockPatience = std::chrono::milliseconds(50);
 
-/// How long a call with `deadline` waits for the internal lock.
+/// How long a call with `deadline` waits for the internal lock once spinning did not get it.
 sync::Deadline lock_deadline(sync::Deadline deadline) {
   if (deadline.is_forever()) return deadline;
   const sync::Deadline patience = sync::Deadline::after(kInternalLockPatience);
@@ -36,8 +36,8 @@ bool deadline_passed(sync::Deadline deadline) {
 
 }  // namespace
 
-/// Holds the queue's mutex, if it could be taken before the deadline. A dead previous owner needs
-/// no repair: see the file comment.
+/// Holds the queue's mutex, if it could be taken before lock_deadline(deadline). A dead previous
+/// owner needs no repair: see the file comment.
 class QueueCore::Guard {
  public:
   Guard(QueueShared& shared, const sync::SyncPoint& point, sync::Deadline deadline)
@@ -52,7 +52,7 @@ class QueueCore::Guard {
       }
       __builtin_ia32_pause();
     }
-    locked_ = shared_.mutex.acquire(point, deadline, point.object).acquired();
+    locked_ = shared_.mutex.acquire(point, lock_deadline(deadline), point.object).acquired();
   }
   Guard(const Guard&) = delete;
   Guard& operator=(const Guard&) = delete;
@@ -128,8 +128,8 @@ void QueueCore::commit(const QueueCounts& next) {
 }
 
 // The wait protocol of sync_hooks.h around `attempt`, which runs under the mutex with the live
-// counts and fills in the next ones. Returns false iff the deadline passed first, or `locking`
-// passed while another process held the mutex.
+// counts and fills in the next ones. Returns false iff the deadline passed first, or
+// lock_deadline(locking) passed while another process held the mutex.
 template <typename Attempt>
 bool QueueCore::run(const sync::SyncPoint& point, sync::Deadline deadline, Attempt attempt,
                     sync::Deadline locking) {
@@ -209,7 +209,7 @@ bool QueueCore::put(std::string_view operation, std::span<const std::byte> messa
         next.unfinished += 1;
         return Step::Changed;
       },
-      lock_deadline(deadline));
+      deadline);
 }
 
 bool QueueCore::get(std::string_view operation, Bytes& out, sync::Deadline deadline,
@@ -230,7 +230,7 @@ bool QueueCore::get(std::string_view operation, Bytes& out, sync::Deadline deadl
         if (next.items == 0) next.head = next.tail = 0;  // Rewind: reuse the pages still in cache.
         return Step::Changed;
       },
-      lock_deadline(deadline));
+      deadline);
 }
 
 template <typename Observe>
