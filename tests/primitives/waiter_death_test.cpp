@@ -44,6 +44,7 @@ LockHolder holder_of(detail::RobustMutex& mutex, const sync::SyncObject& object)
           [&mutex, object] { mutex.release("test::release", object); }};
 }
 
+/// Use under ASSERT_NO_FATAL_FAILURE: the checks after it would block on a hung survivor's work.
 void expect_survivor_completes(const testing::WaiterDeathResult& result) {
   ASSERT_TRUE(result.survivor_exit_code.has_value())
       << "the surviving waiter slept on over a free lock";
@@ -54,10 +55,11 @@ TEST(WaiterDeath, LockPassesOnWithoutOwnerDied) {
   Lock lock;
   // The lock passes to the survivor as an ordinary acquisition: a dead waiter never touched
   // what the lock guards, so OwnerDied (exit code 1 here) would be a false alarm.
-  expect_survivor_completes(run_waiter_death_shape(holder_of(lock), [&lock] {
-    lock.acquire();
-    lock.release();
-  }));
+  ASSERT_NO_FATAL_FAILURE(
+      expect_survivor_completes(run_waiter_death_shape(holder_of(lock), [&lock] {
+        lock.acquire();
+        lock.release();
+      })));
   // And it is free and whole afterwards.
   EXPECT_TRUE(lock.try_acquire());
   lock.release();
@@ -65,20 +67,22 @@ TEST(WaiterDeath, LockPassesOnWithoutOwnerDied) {
 
 TEST(WaiterDeath, TimedLockAcquirePassesOn) {
   Lock lock;
-  expect_survivor_completes(run_waiter_death_shape(holder_of(lock), [&lock] {
-    if (!lock.acquire(std::chrono::hours(1))) throw std::runtime_error("timed out");
-    lock.release();
-  }));
+  ASSERT_NO_FATAL_FAILURE(
+      expect_survivor_completes(run_waiter_death_shape(holder_of(lock), [&lock] {
+        if (!lock.acquire(std::chrono::hours(1))) throw std::runtime_error("timed out");
+        lock.release();
+      })));
 }
 
 TEST(WaiterDeath, RLockPassesOnWithoutOwnerDied) {
   RLock lock;
-  expect_survivor_completes(run_waiter_death_shape(holder_of(lock), [&lock] {
-    lock.acquire();
-    lock.acquire();
-    lock.release();
-    lock.release();
-  }));
+  ASSERT_NO_FATAL_FAILURE(
+      expect_survivor_completes(run_waiter_death_shape(holder_of(lock), [&lock] {
+        lock.acquire();
+        lock.acquire();
+        lock.release();
+        lock.release();
+      })));
   EXPECT_TRUE(lock.try_acquire());
   lock.release();
 }
@@ -87,12 +91,12 @@ TEST(WaiterDeath, QueueInternalLockPassesOn) {
   detail::QueueCore core(0, 1 << 16);
   const std::vector<std::byte> message(100, std::byte{7});
   // put takes the internal lock first; the survivor's message must get in, exactly once.
-  expect_survivor_completes(run_waiter_death_shape(
+  ASSERT_NO_FATAL_FAILURE(expect_survivor_completes(run_waiter_death_shape(
       holder_of(core.mutex_for_testing(), core.sync_object()), [&core, &message] {
         if (!core.put("test::put", message, sync::Deadline::forever(), sync::Timeout::max())) {
           throw std::runtime_error("put gave up");
         }
-      }));
+      })));
   EXPECT_EQ(core.qsize("test::qsize"), 1U);
 }
 
@@ -100,14 +104,14 @@ TEST(WaiterDeath, QueueTimedGetPassesOn) {
   detail::QueueCore core(0, 1 << 16);
   const std::vector<std::byte> message(10, std::byte{7});
   ASSERT_TRUE(core.put("test::put", message, sync::Deadline::forever(), sync::Timeout::max()));
-  expect_survivor_completes(
+  ASSERT_NO_FATAL_FAILURE(expect_survivor_completes(
       run_waiter_death_shape(holder_of(core.mutex_for_testing(), core.sync_object()), [&core] {
         detail::QueueCore::Bytes out;
         const auto timeout = std::chrono::hours(1);
         if (!core.get("test::get", out, sync::Deadline::after(timeout), timeout)) {
           throw std::runtime_error("get gave up");
         }
-      }));
+      })));
   EXPECT_TRUE(core.empty("test::empty"));
 }
 
@@ -146,9 +150,9 @@ struct Channel {
 TEST(WaiterDeath, PipeSendLockPassesOn) {
   Channel channel;
   const std::vector<std::byte> payload(1000, std::byte{1});
-  expect_survivor_completes(
+  ASSERT_NO_FATAL_FAILURE(expect_survivor_completes(
       run_waiter_death_shape(holder_of(channel.shared.state().send_lock, channel.object()),
-                             [&channel, &payload] { channel.send(payload); }));
+                             [&channel, &payload] { channel.send(payload); })));
   // Exactly the survivor's message is in the pipe, whole.
   EXPECT_EQ(channel.receive(), payload.size());
 }
@@ -157,10 +161,10 @@ TEST(WaiterDeath, PipeReceiveLockPassesOn) {
   Channel channel;
   const std::vector<std::byte> payload(1000, std::byte{1});
   channel.send(payload);
-  expect_survivor_completes(run_waiter_death_shape(
+  ASSERT_NO_FATAL_FAILURE(expect_survivor_completes(run_waiter_death_shape(
       holder_of(channel.shared.state().recv_lock, channel.object()), [&channel, &payload] {
         if (channel.receive() != payload.size()) throw std::runtime_error("wrong size");
-      }));
+      })));
   // The next message is whole too.
   channel.send(payload);
   EXPECT_EQ(channel.receive(), payload.size());
