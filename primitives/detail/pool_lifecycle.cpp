@@ -57,9 +57,11 @@ bool PoolCore::check_workers() {
     if (!worker.pidfd) continue;
     pollfd entry{worker.pidfd.get(), POLLIN, 0};
     if (::poll(&entry, 1, 0) != 1) continue;
-    // Its last replies may still be queued: take them before judging the death.
+    // Its last replies may still be queued: take them before judging the death. One of them
+    // (a LostInTake naming it) may judge it and start its successor: that one is alive.
+    const auto dead = worker.process->pid();
     drain_replies();
-    if (worker.pidfd) worker_ended(index);
+    if (worker.process && worker.process->pid() == dead) worker_ended(index);
     any = true;
   }
   return any;

@@ -21,7 +21,10 @@ struct PoolCounters {
   std::atomic<int> initializer_runs;
   std::atomic<pid_t> initialized[kMaxTasks];  ///< Pids whose initializer ran, in order.
   std::atomic<int> takes;                     ///< Messages taken by workers (pool_take_test.cpp).
-  std::atomic<int> kill_at;  ///< The take whose taker is killed at once (1-based; 0: none).
+  std::atomic<int> kill_at;     ///< The take whose taker is killed at once (1-based; 0: none).
+  std::atomic<pid_t> killed;    ///< The worker killed at take kill_at.
+  std::atomic<pid_t> reporter;  ///< The worker of take kill_at + 1, which reports the loss.
+  std::atomic<int> stage;       ///< Handshake of pool_take_test.cpp's ordering test.
 };
 
 /// Where tasks count; each test points it at a fresh SharedObject before creating its pool.
