@@ -66,8 +66,11 @@ enum class Mode : std::uint8_t { Controlled, Stress };
 
 struct ExecutionOptions {
   Mode mode = Mode::Controlled;
-  /// The watchdog: an execution still running after this long ends with outcome Timeout.
-  std::chrono::milliseconds wall_clock_limit{10'000};
+  /// The watchdog: an execution that makes no progress (no sync point reached, no baton handed
+  /// on, no actor ending) for this long ends with outcome Timeout. Only the time the actors it
+  /// waits for ran or slept in the kernel counts, not time they waited for a CPU, so a busy
+  /// machine slows executions down without cutting them (harness/supervisor/stall_meter.h).
+  std::chrono::milliseconds watchdog_limit{10'000};
   /// Events the history can hold; more ends the execution with outcome Error.
   std::uint32_t history_capacity = 4096;
   /// Controlled mode: pin the execution's processes to one CPU (the one the caller runs on):

@@ -54,7 +54,7 @@ struct SuiteOptions {
   std::uint16_t max_choice = 3;
   /// Executions get a short watchdog: a property's actors are small, and a hang that is not a
   /// deadlock (an actor blocked outside the hooks) should cost seconds, not minutes, to shrink.
-  harness::ExecutionOptions execution{.wall_clock_limit = std::chrono::milliseconds(2000)};
+  harness::ExecutionOptions execution{.watchdog_limit = std::chrono::milliseconds(2000)};
 };
 
 struct PropertyResult {

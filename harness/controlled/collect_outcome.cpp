@@ -54,9 +54,10 @@ std::string deadlock_message(const ControlBlock& control, const History& history
 std::string timeout_message(const ControlBlock& control, const History& history,
                             const ExecutionOptions& options) {
   std::string message = fmt::format(
-      "timeout: still running after {} ms of wall-clock time (an actor spins, or blocks in the "
-      "kernel outside the sync-point hooks):",
-      options.wall_clock_limit.count());
+      "timeout: no progress for {} ms of the actors' own time (running, or blocked in the "
+      "kernel; time spent waiting for a CPU does not count): an actor spins, or blocks in the "
+      "kernel outside the sync-point hooks:",
+      options.watchdog_limit.count());
   for (ActorId id = 0; id < control.actor_count.load(); ++id) {
     const ActorSlot& slot = control.actors[id];
     fmt::format_to(std::back_inserter(message), "\n  actor {}{} ({}) {}", id,

@@ -24,6 +24,7 @@
 #include "harness/supervisor/actor_group.h"
 #include "harness/supervisor/judge_ending.h"
 #include "harness/supervisor/root_actor.h"
+#include "harness/supervisor/stall_meter.h"
 #include "harness/supervisor/supervisor_process.h"
 #include "primitives/errors.h"
 #include "primitives/shared_memory.h"
@@ -59,7 +60,7 @@ class Supervisor {
 
  private:
   void watch_until_done() {
-    const auto deadline = std::chrono::steady_clock::now() + options_.wall_clock_limit;
+    StallMeter meter(options_.watchdog_limit);
     std::vector<ActorId> ended;  // Processes gone, judged once we may touch the control block.
     while (!control_.finished.load(std::memory_order_acquire)) {
       watch_new_actors(ended);
@@ -83,15 +84,39 @@ class Supervisor {
       }
       if (control_.finished.load(std::memory_order_acquire) || all_exited()) return;
 
-      const auto gone = group_.wait_for_endings(control_.attention_fd, deadline);
-      if (!gone) {
+      const auto gone = group_.wait_for_endings(control_.attention_fd, meter.tick());
+      for (const pid_t pid : gone.value_or(std::vector<pid_t>{})) {
+        if (const auto id = actor_of(pid)) ended.push_back(*id);
+      }
+      const bool someone_ended = gone && !gone->empty();
+      if (!someone_ended && meter.stalled(progress(), responsible())) {
         Scheduler(control_).finish(OutcomeKind::Timeout, "");
         return;
       }
-      for (const pid_t pid : *gone) {
-        if (const auto id = actor_of(pid)) ended.push_back(*id);
+    }
+  }
+
+  /// Changes with every event in the history and every hand-over of the baton.
+  std::uint64_t progress() const {
+    return (std::uint64_t{control_.history_size.load(std::memory_order_acquire)} << 16) |
+           control_.running.load(std::memory_order_acquire);
+  }
+
+  /// What the execution waits for: the actor holding the baton, or, while the supervisor holds
+  /// it, the actors on their way out.
+  std::vector<pid_t> responsible() const {
+    const ActorId holder = control_.running.load(std::memory_order_acquire);
+    if (holder != kSupervisor) return {control_.actors[holder].pid.load()};
+    std::vector<pid_t> leaving;
+    const std::uint16_t count = control_.actor_count.load(std::memory_order_acquire);
+    for (ActorId id = 0; id < count; ++id) {
+      const ActorSlot& slot = control_.actors[id];
+      const ActorState state = slot.state.load(std::memory_order_acquire);
+      if (state == ActorState::Exiting || (slot.signalled && state != ActorState::Exited)) {
+        leaving.push_back(slot.pid.load());
       }
     }
+    return leaving;
   }
 
   bool someone_still_dying(const std::vector<ActorId>& ended) const {

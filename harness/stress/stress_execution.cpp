@@ -18,6 +18,7 @@
 #include "harness/supervisor/actor_group.h"
 #include "harness/supervisor/judge_ending.h"
 #include "harness/supervisor/root_actor.h"
+#include "harness/supervisor/stall_meter.h"
 #include "harness/supervisor/supervisor_process.h"
 #include "primitives/errors.h"
 #include "primitives/shared_memory.h"
@@ -44,7 +45,7 @@ void supervise(ControlBlock& control, std::vector<ActorProgram> programs,
     control.actors[id].pid.store(pid);
   }
   programs.clear();  // What they own (pipe ends, ...) now belongs to the actors alone.
-  const auto deadline = std::chrono::steady_clock::now() + options.wall_clock_limit;
+  StallMeter meter(options.watchdog_limit);
   std::size_t ended = 0;
   while (!control.finished.load()) {
     const std::size_t count = std::min<std::size_t>(control.actor_count.load(), kMaxActors);
@@ -62,10 +63,20 @@ void supervise(ControlBlock& control, std::vector<ActorProgram> programs,
                       fmt::format("more than {} actors in one execution", kMaxActors));
     }
     if (control.finished.load() || (ended == count && !group.watching())) break;
-    const auto gone = group.wait_for_endings(control.attention_fd, deadline);
+    const auto gone = group.wait_for_endings(control.attention_fd, meter.tick());
     if (!gone) {
-      recorder.finish(OutcomeKind::Timeout, "");
-      break;
+      // Actors run at once here: any live one may be the one that spins.
+      std::vector<pid_t> live;
+      for (ActorId id = 0; id < count; ++id) {
+        if (control.actors[id].state.load() != ActorState::Exited) {
+          live.push_back(control.actors[id].pid.load());
+        }
+      }
+      if (meter.stalled(control.history_size.load(), live)) {
+        recorder.finish(OutcomeKind::Timeout, "");
+        break;
+      }
+      continue;
     }
     for (const pid_t pid : *gone) {
       ++ended;

@@ -62,14 +62,12 @@ bool ActorGroup::watched(pid_t pid) const noexcept {
   return std::find(every_pid_.begin(), every_pid_.end(), pid) != every_pid_.end();
 }
 
-std::optional<std::vector<pid_t>> ActorGroup::wait_for_endings(
-    int attention_fd, std::chrono::steady_clock::time_point deadline) {
+std::optional<std::vector<pid_t>> ActorGroup::wait_for_endings(int attention_fd,
+                                                               std::chrono::milliseconds timeout) {
   std::vector<pollfd> watched{{attention_fd, POLLIN, 0}};
   for (const int pidfd : pidfds_) watched.push_back({pidfd, POLLIN, 0});
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
   const int ready = ::poll(watched.data(), watched.size(),
-                           static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+                           static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 0, 60'000)));
   if (ready == -1 && errno == EINTR) return std::vector<pid_t>{};
   check_call(ready, "poll", "supervisor");
   if (ready == 0) return std::nullopt;

@@ -48,11 +48,11 @@ class ActorGroup {
   /// True while some watched process has not ended.
   bool watching() const noexcept { return !pidfds_.empty(); }
 
-  /// Sleeps until a watched process ends, `attention_fd` (an eventfd) is written, or
-  /// `deadline` passes. Returns the pids that ended (no longer watched; possibly none), or
-  /// nullopt once the deadline has passed.
-  std::optional<std::vector<pid_t>> wait_for_endings(
-      int attention_fd, std::chrono::steady_clock::time_point deadline);
+  /// Sleeps until a watched process ends, `attention_fd` (an eventfd) is written, or `timeout`
+  /// passes. Returns the pids that ended (no longer watched; possibly none), or nullopt if the
+  /// timeout passed first.
+  std::optional<std::vector<pid_t>> wait_for_endings(int attention_fd,
+                                                     std::chrono::milliseconds timeout);
 
   /// How `pid` ended, once it has (zombie or, for a root actor, not yet reaped); nullopt if it
   /// still runs or cannot be told.

@@ -160,7 +160,7 @@ TEST(Execution, SpinningActorIsCaughtByTheWatchdogWithItsLastSyncPoint) {
     for (;;) spins.fetch_add(1, std::memory_order_relaxed);
   };
   ExecutionOptions options;
-  options.wall_clock_limit = 300ms;
+  options.watchdog_limit = 300ms;
   const Outcome outcome = run({spinner}, 1, options);
   ASSERT_EQ(outcome.kind, OutcomeKind::Timeout) << outcome.message;
   EXPECT_TRUE(contains(outcome.message, "actor 0 holds the baton")) << outcome.message;
@@ -178,7 +178,7 @@ TEST(Execution, ActorBlockedInTheKernelOutsideTheHooksIsCaughtByTheWatchdog) {
     static_cast<void>(::read(ends[0], &byte, 1));  // Nobody ever writes: an uninstrumented wait.
   };
   ExecutionOptions options;
-  options.wall_clock_limit = 300ms;
+  options.watchdog_limit = 300ms;
   const Outcome outcome = run({blocked}, 1, options);
   ASSERT_EQ(outcome.kind, OutcomeKind::Timeout) << outcome.message;
   EXPECT_TRUE(contains(outcome.message, "actor 0 holds the baton (runnable) last at Lock::release"))
@@ -339,7 +339,7 @@ TEST(Execution, StressModeWatchdogCatchesAHang) {
   };
   ExecutionOptions options;
   options.mode = Mode::Stress;
-  options.wall_clock_limit = 300ms;
+  options.watchdog_limit = 300ms;
   const Outcome outcome = run({stuck}, 7, options);
   ASSERT_EQ(outcome.kind, OutcomeKind::Timeout) << outcome.message;
   EXPECT_TRUE(contains(outcome.message, "probabilistic")) << outcome.message;
