@@ -61,13 +61,20 @@ std::size_t count_preemptions(const std::vector<harness::Decision>& decisions) {
 
 std::string format_report(const FailureReport& report) {
   const harness::Outcome& outcome = *report.outcome;
-  std::string text = fmt::format("Property {} failed for {}\n", report.property, report.primitive);
-  fmt::format_to(std::back_inserter(text), "Workload (shrunk): {}\n", report.workload);
-  fmt::format_to(std::back_inserter(text), "Schedule (shrunk): {} decisions, {} preemption{}\n",
+  const bool cut = report.cuts != 0;
+  std::string text =
+      cut ? fmt::format(
+                "Property {} was not decided for {}: the watchdog cut {} execution{} (an "
+                "actor spun or blocked outside the hooks); no invariant broke\n",
+                report.property, report.primitive, report.cuts, report.cuts == 1 ? "" : "s")
+          : fmt::format("Property {} failed for {}\n", report.property, report.primitive);
+  const std::string_view shrunk = cut ? "the first cut, not shrunk" : "shrunk";
+  fmt::format_to(std::back_inserter(text), "Workload ({}): {}\n", shrunk, report.workload);
+  fmt::format_to(std::back_inserter(text), "Schedule ({}): {} decisions, {} preemption{}\n", shrunk,
                  outcome.decisions.size(), count_preemptions(outcome.decisions),
                  count_preemptions(outcome.decisions) == 1 ? "" : "s");
   text += interleaving(outcome.history, outcome.exit_codes.size());
-  fmt::format_to(std::back_inserter(text), "Broken: {}\n", report.invariant);
+  fmt::format_to(std::back_inserter(text), "{}: {}\n", cut ? "Cut" : "Broken", report.invariant);
   fmt::format_to(std::back_inserter(text), "Seed: RC_PARAMS=\"seed={}\"\n", report.rapidcheck_seed);
   fmt::format_to(std::back_inserter(text), "ipcprop replay {}\n", report.token);
   return text;

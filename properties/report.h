@@ -21,6 +21,8 @@ std::string interleaving(const harness::History& history, std::size_t actors);
 std::size_t count_preemptions(const std::vector<harness::Decision>& decisions);
 
 struct FailureReport {
+  /// A watchdog cut (runner.h's PropertyResult::Kind::Cut), not a failure: nothing is shrunk.
+  int cuts = 0;
   std::string property;
   std::string primitive;
   std::string workload;   ///< Described by the property.

@@ -3,6 +3,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "properties/report.h"
+
 namespace ipcprop::properties {
 
 std::optional<ReplayToken> replay_token_from_environment() {
@@ -31,20 +35,52 @@ rc::detail::TestParams test_params(const SuiteOptions& options) {
   return params;
 }
 
-PropertyResult failure_result(std::string_view property, std::string_view primitive,
-                              std::string workload_text, std::vector<std::byte> workload,
-                              std::string invariant, harness::Outcome outcome,
-                              std::uint64_t data_seed, std::uint64_t rapidcheck_seed) {
+PropertyResult error_result(std::string_view property, std::string_view primitive,
+                            std::string_view why) {
   PropertyResult result;
-  result.kind = PropertyResult::Kind::Failed;
+  result.kind = PropertyResult::Kind::Error;
+  result.report =
+      fmt::format("Property {} could not be decided for {}: {}", property, primitive, why);
+  return result;
+}
+
+namespace {
+
+PropertyResult reported(PropertyResult::Kind kind, int cuts, std::string_view property,
+                        std::string_view primitive, std::string workload_text,
+                        std::vector<std::byte> workload, std::string message,
+                        harness::Outcome outcome, std::uint64_t data_seed,
+                        std::uint64_t rapidcheck_seed) {
+  PropertyResult result;
+  result.kind = kind;
   result.token = encode_token(ReplayToken{std::string(property), std::string(primitive), workload,
                                           data_seed, outcome.decisions});
   result.workload = std::move(workload);
   result.outcome = std::move(outcome);
-  result.report = format_report(FailureReport{std::string(property), std::string(primitive),
-                                              std::move(workload_text), std::move(invariant),
+  result.report = format_report(FailureReport{cuts, std::string(property), std::string(primitive),
+                                              std::move(workload_text), std::move(message),
                                               rapidcheck_seed, result.token, &result.outcome});
   return result;
+}
+
+}  // namespace
+
+PropertyResult cut_result(std::string_view property, std::string_view primitive,
+                          std::string workload_text, std::vector<std::byte> workload,
+                          std::string message, harness::Outcome outcome, int cuts,
+                          std::uint64_t data_seed, std::uint64_t rapidcheck_seed) {
+  return reported(PropertyResult::Kind::Cut, cuts, property, primitive, std::move(workload_text),
+                  std::move(workload), std::move(message), std::move(outcome), data_seed,
+                  rapidcheck_seed);
+}
+
+PropertyResult failure_result(std::string_view property, std::string_view primitive,
+                              std::string workload_text, std::vector<std::byte> workload,
+                              std::string invariant, harness::Outcome outcome,
+                              std::uint64_t data_seed, std::uint64_t rapidcheck_seed) {
+  return reported(PropertyResult::Kind::Failed, 0, property, primitive, std::move(workload_text),
+                  std::move(workload), std::move(invariant), std::move(outcome), data_seed,
+                  rapidcheck_seed);
 }
 
 }  // namespace detail

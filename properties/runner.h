@@ -57,12 +57,23 @@ struct SuiteOptions {
   harness::ExecutionOptions execution{.watchdog_limit = std::chrono::milliseconds(2000)};
 };
 
+/// Only Failed says that an invariant broke. Error, Cut and Diverged say that the property could
+/// not be decided: they are never shrunk, and `ipcprop` exits with status 3 for them.
 struct PropertyResult {
-  enum class Kind { Passed, Failed, Skipped };
+  enum class Kind {
+    Passed,
+    Failed,    ///< An invariant broke: the report shows the shrunk counterexample.
+    Skipped,   ///< IPCPROP_REPLAY names another property.
+    Error,     ///< The harness could not run an execution (fork, shared memory, a capacity).
+    Cut,       ///< The watchdog stopped an execution: an actor spun or blocked outside the hooks.
+    Diverged,  ///< A replay did not follow its token (the primitive or the program changed).
+  };
   Kind kind = Kind::Passed;
-  std::string report;  ///< For Failed: the whole report, ending with "ipcprop replay <token>".
+  /// For every kind but Passed and Skipped: the whole report. Failed and Cut end with
+  /// "ipcprop replay <token>".
+  std::string report;
   std::string token;
-  /// For Failed: the shrunk counterexample's execution.
+  /// For Failed: the shrunk counterexample's execution; for Cut, the execution cut.
   harness::Outcome outcome;
   std::vector<std::byte> workload;  ///< Encoded with codec.h.
   int executions = 0;               ///< Executions run, shrinking included.

@@ -48,8 +48,9 @@ constexpr std::string_view kHelp =
   ipcprop help                 this text
 
 RC_PARAMS (RapidCheck's parameters) applies as in the test binaries and wins over --seed and
---runs. Bad input gets one line and exit status 2; a failure of the harness itself (cannot
-fork, out of shared memory) exit status 3.
+--runs. Bad input gets one line and exit status 2. A property that could not be decided (ERROR:
+the harness could not run an execution; CUT: the watchdog stopped one) gives exit status 3 when
+no property failed.
 )";
 
 /// Bad input: one line for the user, exit status 2.
@@ -197,6 +198,10 @@ int replay(std::span<const CatalogEntry> entries, std::span<const std::string_vi
     if (result.kind == PropertyResult::Kind::Failed) {
       out << result.report << "\n";
       return kExitFailed;
+    }
+    if (!result.passed()) {  // Error, Cut, Diverged: the replay decided nothing.
+      out << result.report << "\n";
+      return kExitError;
     }
     out << fmt::format("replayed {} for {}: the invariant held (history hash {:016x})\n",
                        token.property, token.primitive, result.outcome.history.hash());

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <map>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -38,12 +39,12 @@ std::string xml_escape(std::string_view text) {
 void write_junit(std::ostream& out, const std::vector<const CatalogEntry*>& selected,
                  const std::vector<PropertyRun>& runs, double seconds) {
   struct Suite {
-    std::array<int, 4> counts{};
+    std::array<int, PropertyRun::kVerdicts> counts{};
     double seconds = 0;
     std::string cases;
   };
   std::map<std::string_view, Suite> suites;  // By primitive.
-  std::array<int, 4> totals{};
+  std::array<int, PropertyRun::kVerdicts> totals{};
   for (const PropertyRun& run : runs) {
     const CatalogEntry& entry = *selected[run.index];
     Suite& suite = suites[entry.primitive];
@@ -58,6 +59,11 @@ void write_junit(std::ostream& out, const std::vector<const CatalogEntry*>& sele
     } else if (run.verdict == PropertyRun::Error) {
       body = fmt::format("\n      <error message=\"the property could not run\">{}</error>\n    ",
                          xml_escape(run.report));
+    } else if (run.verdict == PropertyRun::Cut) {
+      body = fmt::format(
+          "\n      <error message=\"the watchdog cut an execution; ipcprop replay {}\">{}</error>\n"
+          "    ",
+          run.token, xml_escape(run.report));
     } else if (run.verdict == PropertyRun::Skipped) {
       body = "<skipped/>";
     }
@@ -69,16 +75,16 @@ void write_junit(std::ostream& out, const std::vector<const CatalogEntry*>& sele
   out << fmt::format(
       "<testsuites name=\"ipcprop run\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
       "time=\"{:.3f}\">\n",
-      runs.size(), totals[PropertyRun::Failed], totals[PropertyRun::Error],
-      totals[PropertyRun::Skipped], seconds);
+      runs.size(), totals[PropertyRun::Failed],
+      totals[PropertyRun::Error] + totals[PropertyRun::Cut], totals[PropertyRun::Skipped], seconds);
   for (const auto& [primitive, suite] : suites) {
-    const int tests = suite.counts[0] + suite.counts[1] + suite.counts[2] + suite.counts[3];
+    const int tests = std::accumulate(suite.counts.begin(), suite.counts.end(), 0);
     out << fmt::format(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
         "time=\"{:.3f}\">\n{}  </testsuite>\n",
         xml_escape(primitive), tests, suite.counts[PropertyRun::Failed],
-        suite.counts[PropertyRun::Error], suite.counts[PropertyRun::Skipped], suite.seconds,
-        suite.cases);
+        suite.counts[PropertyRun::Error] + suite.counts[PropertyRun::Cut],
+        suite.counts[PropertyRun::Skipped], suite.seconds, suite.cases);
   }
   out << "</testsuites>\n";
   out.flush();

@@ -19,9 +19,22 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using properties::PropertyResult;
 
-static_assert(static_cast<int>(PropertyResult::Kind::Passed) == PropertyRun::Passed &&
-              static_cast<int>(PropertyResult::Kind::Failed) == PropertyRun::Failed &&
-              static_cast<int>(PropertyResult::Kind::Skipped) == PropertyRun::Skipped);
+PropertyRun::Verdict verdict_of(PropertyResult::Kind kind) {
+  switch (kind) {
+    case PropertyResult::Kind::Passed:
+      return PropertyRun::Passed;
+    case PropertyResult::Kind::Failed:
+      return PropertyRun::Failed;
+    case PropertyResult::Kind::Skipped:
+      return PropertyRun::Skipped;
+    case PropertyResult::Kind::Cut:
+      return PropertyRun::Cut;
+    case PropertyResult::Kind::Error:
+    case PropertyResult::Kind::Diverged:
+      break;
+  }
+  return PropertyRun::Error;
+}
 
 // What run_property_at() reads; set before any pool forks, so every worker sees them.
 const std::vector<const CatalogEntry*>* selection = nullptr;
@@ -31,7 +44,7 @@ PropertyRun run_property_at(std::uint32_t index) {
   const auto started = Clock::now();
   const PropertyResult result = (*selection)[index]->run(*suite_options);
   return PropertyRun{index,
-                     static_cast<std::uint8_t>(result.kind),
+                     verdict_of(result.kind),
                      result.executions,
                      std::chrono::duration<double>(Clock::now() - started).count(),
                      result.report,
@@ -59,7 +72,8 @@ class Tally {
 
   void add(const PropertyRun& result) {
     const CatalogEntry& entry = *selected_[result.index];
-    constexpr std::string_view kVerdicts[] = {"pass", "FAIL", "skip", "ERROR"};
+    constexpr std::string_view kVerdicts[PropertyRun::kVerdicts] = {"pass", "FAIL", "skip", "ERROR",
+                                                                    "CUT"};
     out_ << fmt::format("{:<5} {:<12} {:<40} {:>5} executions {:>7.2f} s\n",
                         kVerdicts[result.verdict], entry.primitive, entry.property,
                         result.executions, result.seconds);
@@ -74,21 +88,25 @@ class Tally {
   const std::map<std::uint32_t, PropertyRun>& results() const noexcept { return results_; }
 
   int summarize(double seconds) {
-    std::size_t counts[4] = {};
+    std::size_t counts[PropertyRun::kVerdicts] = {};
     for (const auto& [index, result] : results_) ++counts[result.verdict];
     out_ << fmt::format("\nSummary: {} in {:.1f} s: {} passed, {} failed",
                         count_of(selected_.size(), "property", "properties"), seconds, counts[0],
                         counts[1]);
     if (counts[2] != 0) out_ << fmt::format(", {} skipped (IPCPROP_REPLAY is set)", counts[2]);
     if (counts[3] != 0) out_ << fmt::format(", {} could not run (harness errors)", counts[3]);
+    if (counts[4] != 0) {
+      out_ << fmt::format(", {} not decided (the watchdog cut an execution)", counts[4]);
+    }
     out_ << "\n";
     for (const auto& [index, result] : results_) {
-      if (result.verdict != PropertyRun::Failed) continue;
-      out_ << fmt::format("  FAIL {} for {}: ipcprop replay {}\n", selected_[index]->property,
-                          selected_[index]->primitive, result.token);
+      if (result.verdict != PropertyRun::Failed && result.verdict != PropertyRun::Cut) continue;
+      out_ << fmt::format("  {} {} for {}: ipcprop replay {}\n",
+                          result.verdict == PropertyRun::Failed ? "FAIL" : "CUT ",
+                          selected_[index]->property, selected_[index]->primitive, result.token);
     }
-    if (counts[1] != 0) return kExitFailed;
-    return counts[3] != 0 ? kExitError : kExitPassed;
+    if (counts[PropertyRun::Failed] != 0) return kExitFailed;
+    return counts[PropertyRun::Error] + counts[PropertyRun::Cut] != 0 ? kExitError : kExitPassed;
   }
 
  private:

@@ -20,13 +20,15 @@ namespace ipcprop::tools {
 
 /// One property's run, as printed and as written to --junit.
 struct PropertyRun {
-  enum Verdict : std::uint8_t { Passed, Failed, Skipped, Error };
+  /// Error: the harness failed (or a replay diverged); Cut: the watchdog cut an execution.
+  enum Verdict : std::uint8_t { Passed, Failed, Skipped, Error, Cut };
+  static constexpr std::size_t kVerdicts = 5;
   std::uint32_t index = 0;  ///< Into the selection.
   std::uint8_t verdict = Passed;
   std::int32_t executions = 0;
   double seconds = 0;
-  std::string report;  ///< Failed: the report; Error: what went wrong.
-  std::string token;   ///< Failed: the replay token.
+  std::string report;  ///< Failed, Cut: the report; Error: what went wrong.
+  std::string token;   ///< Failed, Cut: the replay token.
 
   template <class Archive>
   void serialize(Archive& archive) {
@@ -42,7 +44,8 @@ struct RunOptions {
   std::ostream* junit = nullptr;  ///< Where to write a JUnit XML report, if anywhere.
 };
 
-/// Returns the exit status: 0 all held, 1 a property failed, 3 only harness errors.
+/// Returns the exit status: 0 all held, 1 a property failed, 3 none failed but some could not be
+/// decided (harness errors, watchdog cuts).
 int run_properties(const std::vector<const CatalogEntry*>& selected, const RunOptions& options,
                    std::ostream& out);
 

@@ -47,7 +47,9 @@ class Supervisor {
       const pid_t pid = group_.fork_root_actor();
       if (pid == 0) {
         hooks_.become_actor(id);  // Waits for its first turn.
-        run_root_actor(id, programs[id], control_.data_seed);
+        run_root_actor(id, programs[id], control_.data_seed, [this](std::string_view why) {
+          Scheduler(control_).finish(OutcomeKind::Error, why);
+        });
       }
       control_.actors[id].pid.store(pid);
       control_.actors[id].state.store(ActorState::Enabled);

@@ -40,7 +40,9 @@ void supervise(ControlBlock& control, std::vector<ActorProgram> programs,
     const pid_t pid = group.fork_root_actor();
     if (pid == 0) {
       hooks.become_actor(id);
-      run_root_actor(id, programs[id], control.data_seed);
+      run_root_actor(id, programs[id], control.data_seed, [&control](std::string_view why) {
+        Scheduler(control).finish(OutcomeKind::Error, why);
+      });
     }
     control.actors[id].pid.store(pid);
   }

@@ -3,6 +3,7 @@
 #include "tools/cli.h"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -17,6 +18,7 @@
 #include "properties/lock_suite.h"
 #include "properties/token.h"
 #include "tests/properties/mutant_locks.h"
+#include "tests/properties/undecidable_locks.h"
 #include "tests/support/temp_file.h"
 #include "tools/catalog.h"
 #include "tools/junit_report.h"
@@ -152,6 +154,66 @@ TEST(Cli, APropertyWhoseWorkerDiesIsAnErrorAndTheOthersStillRun) {
   EXPECT_TRUE(contains(ran.out, "killed by signal 9 (SIGKILL)")) << ran.out;
   EXPECT_TRUE(contains(ran.out, "pass  Lock")) << ran.out;
   EXPECT_TRUE(contains(ran.out, "1 passed, 0 failed, 1 could not run")) << ran.out;
+}
+
+std::string read_all(const std::string& path);
+
+/// An entry for SpinningLock with a short watchdog, so that its one execution is cut quickly.
+CatalogEntry spinning(std::string_view primitive) {
+  CatalogEntry entry =
+      catalog_entry<properties::lock_props::MutualExclusion, mutants::SpinningLock>(primitive);
+  const auto short_watchdog = [](properties::SuiteOptions options) {
+    options.execution.watchdog_limit = std::chrono::milliseconds(100);
+    return options;
+  };
+  entry.run = [primitive, short_watchdog](const properties::SuiteOptions& options) {
+    return properties::run_property<properties::lock_props::MutualExclusion, mutants::SpinningLock>(
+        primitive, short_watchdog(options));
+  };
+  entry.replay = [short_watchdog](const properties::ReplayToken& token,
+                                  const properties::SuiteOptions& options) {
+    return properties::replay_property<properties::lock_props::MutualExclusion,
+                                       mutants::SpinningLock>(token, short_watchdog(options));
+  };
+  return entry;
+}
+
+TEST(Cli, AWatchdogCutIsNotAFailureItIsNotDecidedWithExitStatusThree) {
+  const std::vector<CatalogEntry> entries{
+      spinning("SpinningLock"),
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
+  const testing::TempFile junit("junit");
+  const Ran ran = ipcprop({"run", "--runs", "2", "--junit", junit.path()}, entries);
+  EXPECT_EQ(ran.status, kExitError) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "CUT   SpinningLock")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "1 passed, 0 failed, 1 not decided (the watchdog cut")) << ran.out;
+  const std::string token = token_in(ran.out);
+  ASSERT_FALSE(token.empty()) << ran.out;
+  EXPECT_TRUE(contains(ran.out,
+                       "  CUT  LockProps.MutualExclusion for SpinningLock: ipcprop "
+                       "replay " +
+                           token))
+      << ran.out;
+  const std::string xml = read_all(junit.path());
+  EXPECT_TRUE(contains(xml, "tests=\"2\" failures=\"0\" errors=\"1\"")) << xml;
+  EXPECT_TRUE(
+      contains(xml, "<error message=\"the watchdog cut an execution; ipcprop replay " + token))
+      << xml;
+
+  const Ran replayed = ipcprop({"replay", token}, entries);
+  EXPECT_EQ(replayed.status, kExitError) << replayed.out;
+  EXPECT_TRUE(contains(replayed.out, "the watchdog cut 1 execution")) << replayed.out;
+}
+
+TEST(Cli, OutOfFileDescriptorsIsAHarnessErrorNotAFailure) {
+  const std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, mutants::OutOfDescriptorsLock>(
+          "OutOfDescriptorsLock")};
+  const Ran ran = ipcprop({"run"}, entries);
+  EXPECT_EQ(ran.status, kExitError) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "ERROR OutOfDescriptorsLock")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "EMFILE")) << ran.out;
+  EXPECT_FALSE(contains(ran.out, "FAIL")) << ran.out;
 }
 
 std::string read_all(const std::string& path) {
