@@ -43,8 +43,8 @@ namespace ipcprop::properties {
 struct SuiteOptions {
   /// RapidCheck test cases (executions before shrinking) unless RC_PARAMS sets max_success.
   int test_cases = 30;
-  /// After this much wall-clock time, further test cases pass without running: a budget for
-  /// ctest. Shrinking a failure found in time is never cut short.
+  /// After this much wall-clock time no further test case runs (PropertyResult::budget_spent
+  /// says so): a budget for ctest. Shrinking a failure found in time is never cut short.
   std::chrono::milliseconds time_budget{20'000};
   /// RapidCheck's seed unless RC_PARAMS sets one: fixed, so that ctest runs are repeatable.
   std::uint64_t seed = 20261125;
@@ -77,6 +77,9 @@ struct PropertyResult {
   harness::Outcome outcome;
   std::vector<std::byte> workload;  ///< Encoded with codec.h.
   int executions = 0;               ///< Executions run, shrinking included.
+  int test_cases = 0;               ///< Test cases run (RapidCheck's cases, not shrinks).
+  /// SuiteOptions::time_budget ran out before every test case ran: the rest passed unrun.
+  bool budget_spent = false;
 
   bool passed() const noexcept { return kind == Kind::Passed; }
 };

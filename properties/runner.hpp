@@ -114,16 +114,23 @@ PropertyResult run_property(std::string_view primitive_name, const SuiteOptions&
   std::optional<std::string> error;   // Ends the run: further cases would fail the same way.
   int executions = 0;
   int cuts = 0;
+  bool budget_spent = false;
+  int test_cases = 0;  // Run, not counting shrinking.
   const auto start = std::chrono::steady_clock::now();
   const auto property = [&] {
     // One tuple, not two draws: a tuple shrinks each part while keeping the other, where two
     // draws would regenerate the schedule whenever the workload shrinks.
+    if (!last_failure && !error && std::chrono::steady_clock::now() - start > options.time_budget) {
+      budget_spent = true;
+    }
+    if (!last_failure && (error || budget_spent)) {
+      // Ends RapidCheck's loop at once: a failure before anything is generated leaves nothing
+      // to shrink, and is told apart from a real one by last_failure being empty.
+      RC_FAIL("stopped");
+    }
+    ++test_cases;
     const auto [workload, choices] =
         *rc::gen::tuple(Property::workload(), detail::choice_sequence(options.max_choice));
-    if (!last_failure && error) RC_SUCCEED("the harness failed");
-    if (!last_failure && std::chrono::steady_clock::now() - start > options.time_budget) {
-      RC_SUCCEED("time budget spent");
-    }
     auto strategy = harness::make_strategy<harness::ChoiceSequence>(choices);
     harness::Outcome outcome;
     ++executions;
@@ -156,7 +163,8 @@ PropertyResult run_property(std::string_view primitive_name, const SuiteOptions&
       rc::detail::toProperty(property), metadata, detail::test_params(options), listener,
       rc::detail::configuration().reproduce);
   const std::uint64_t seed = detail::test_params(options).seed;
-  if (result.template is<rc::detail::SuccessResult>()) {
+  if (result.template is<rc::detail::SuccessResult>() ||
+      (!last_failure && (error || budget_spent))) {
     if (error) {
       PropertyResult failed = detail::error_result(Property::name, primitive_name, *error);
       failed.executions = executions;
@@ -168,10 +176,14 @@ PropertyResult run_property(std::string_view primitive_name, const SuiteOptions&
           codec::encode(first_cut->workload), first_cut->message, std::move(first_cut->outcome),
           cuts, 0, seed);
       cut.executions = executions;
+      cut.test_cases = test_cases;
+      cut.budget_spent = budget_spent;
       return cut;
     }
     PropertyResult passed;
     passed.executions = executions;
+    passed.test_cases = test_cases;
+    passed.budget_spent = budget_spent;
     return passed;
   }
   if (!last_failure) {

@@ -9,7 +9,9 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -41,7 +43,10 @@ constexpr std::string_view kHelp =
       --runs N                 test cases per property (default 100)
       --jobs N                 properties run at the same time, each in a worker process of
                                an ipcprop::Pool (default: the CPUs this process may use)
-      --time-budget SECONDS    per property; later test cases pass unrun (default 20)
+      --time-budget SECONDS    per property; once spent no further test case runs, and
+                               the line says so (default 20)
+      --total-time-budget SECONDS  for the whole run: properties not started by then are not
+                               run, and none runs past it
       --junit FILE             also write the results as JUnit XML (for CI systems)
   ipcprop replay TOKEN         run again, exactly, the execution a failure report names
                                (its last line); exit status 1 if it fails again
@@ -65,13 +70,22 @@ std::size_t default_jobs() {
   return static_cast<std::size_t>(std::max(1, CPU_COUNT(&cpus)));
 }
 
+/// Test cases per property: RapidCheck multiplies this by its discard ratio (10) in an int.
+constexpr int kMaxRuns = 100'000'000;
+/// Seconds, for either budget: about 11 days, far from overflowing any clock arithmetic.
+constexpr std::int64_t kMaxBudgetSeconds = 1'000'000;
+/// Properties run at once: more than the catalog holds is pointless.
+constexpr std::size_t kMaxJobs = 1024;
+
 template <typename Number>
-Number parse_number(std::string_view option, std::string_view text, Number smallest) {
+Number parse_number(std::string_view option, std::string_view text, Number smallest,
+                    Number largest) {
   Number value{};
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < smallest) {
-    throw BadInput{
-        fmt::format("{} needs a whole number of at least {}, not '{}'", option, smallest, text)};
+  if (error != std::errc() || end != text.data() + text.size() || value < smallest ||
+      value > largest) {
+    throw BadInput{fmt::format("{} needs a whole number from {} to {}, not '{}'", option, smallest,
+                               largest, text)};
   }
   return value;
 }
@@ -98,16 +112,20 @@ ParsedRun parse_run_options(std::span<const std::string_view> arguments) {
     } else if (option == "--primitive") {
       options.primitive = std::string(value);
     } else if (option == "--seed") {
-      options.suite.seed = parse_number<std::uint64_t>(option, value, 0);
+      options.suite.seed =
+          parse_number<std::uint64_t>(option, value, 0, std::numeric_limits<std::uint64_t>::max());
     } else if (option == "--runs") {
-      options.suite.test_cases = parse_number<int>(option, value, 1);
+      options.suite.test_cases = parse_number<int>(option, value, 1, kMaxRuns);
     } else if (option == "--jobs") {
-      options.jobs = parse_number<std::size_t>(option, value, 1);
+      options.jobs = parse_number<std::size_t>(option, value, 1, kMaxJobs);
     } else if (option == "--junit") {
       parsed.junit_path = std::string(value);
     } else if (option == "--time-budget") {
       options.suite.time_budget =
-          std::chrono::seconds(parse_number<std::int64_t>(option, value, 1));
+          std::chrono::seconds(parse_number<std::int64_t>(option, value, 1, kMaxBudgetSeconds));
+    } else if (option == "--total-time-budget") {
+      options.total_time_budget =
+          std::chrono::seconds(parse_number<std::int64_t>(option, value, 1, kMaxBudgetSeconds));
     } else {
       throw BadInput{fmt::format("unknown option '{}' for run (see ipcprop help)", option)};
     }
@@ -178,7 +196,16 @@ int run(std::span<const CatalogEntry> entries, std::span<const std::string_view>
     }
     parsed.options.junit = &junit;
   }
-  return run_properties(selected, parsed.options, out);
+  const int status = run_properties(selected, parsed.options, out);
+  if (parsed.junit_path) {
+    junit.close();
+    if (!junit) {
+      // The results are printed, but a CI system reading the file would see none.
+      throw std::runtime_error(fmt::format("could not write the JUnit report to '{}': {}",
+                                           *parsed.junit_path, std::strerror(errno)));
+    }
+  }
+  return status;
 }
 
 int replay(std::span<const CatalogEntry> entries, std::span<const std::string_view> arguments,

@@ -65,7 +65,11 @@ void write_junit(std::ostream& out, const std::vector<const CatalogEntry*>& sele
           "    ",
           run.token, xml_escape(run.report));
     } else if (run.verdict == PropertyRun::Skipped) {
-      body = "<skipped/>";
+      body = "<skipped message=\"not run: the total time budget was spent\"/>";
+    }
+    if (run.budget_spent) {
+      body += fmt::format("<system-out>time budget spent after {} test cases</system-out>",
+                          run.test_cases);
     }
     suite.cases +=
         fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">{}</testcase>\n",

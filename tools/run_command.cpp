@@ -1,5 +1,6 @@
 #include "tools/run_command.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -39,16 +40,29 @@ PropertyRun::Verdict verdict_of(PropertyResult::Kind kind) {
 // What run_property_at() reads; set before any pool forks, so every worker sees them.
 const std::vector<const CatalogEntry*>* selection = nullptr;
 const properties::SuiteOptions* suite_options = nullptr;
+std::optional<Clock::time_point> run_deadline;  ///< From RunOptions::total_time_budget.
 
 PropertyRun run_property_at(std::uint32_t index) {
   const auto started = Clock::now();
-  const PropertyResult result = (*selection)[index]->run(*suite_options);
+  properties::SuiteOptions options = *suite_options;
+  if (run_deadline) {
+    if (started >= *run_deadline) {
+      return PropertyRun{index, PropertyRun::Skipped, 0, 0, "", "", 0, false};
+    }
+    // Rounded up: a property that ended just before the deadline would leave the next one
+    // starting with nothing left.
+    options.time_budget = std::min(
+        options.time_budget, std::chrono::ceil<std::chrono::milliseconds>(*run_deadline - started));
+  }
+  const PropertyResult result = (*selection)[index]->run(options);
   return PropertyRun{index,
                      verdict_of(result.kind),
                      result.executions,
                      std::chrono::duration<double>(Clock::now() - started).count(),
                      result.report,
-                     result.token};
+                     result.token,
+                     result.test_cases,
+                     result.budget_spent};
 }
 
 std::string count_of(std::size_t count, std::string_view one, std::string_view many) {
@@ -67,16 +81,23 @@ void show_seed_to_rapidcheck(std::uint64_t seed) {
 
 class Tally {
  public:
-  Tally(const std::vector<const CatalogEntry*>& selected, std::ostream& out)
-      : selected_(selected), out_(out) {}
+  Tally(const std::vector<const CatalogEntry*>& selected, int test_cases, std::ostream& out)
+      : selected_(selected), test_cases_(test_cases), out_(out) {}
 
   void add(const PropertyRun& result) {
     const CatalogEntry& entry = *selected_[result.index];
     constexpr std::string_view kVerdicts[PropertyRun::kVerdicts] = {"pass", "FAIL", "skip", "ERROR",
                                                                     "CUT"};
-    out_ << fmt::format("{:<5} {:<12} {:<40} {:>5} executions {:>7.2f} s\n",
+    out_ << fmt::format("{:<5} {:<12} {:<40} {:>5} executions {:>7.2f} s",
                         kVerdicts[result.verdict], entry.primitive, entry.property,
                         result.executions, result.seconds);
+    if (result.budget_spent) {
+      out_ << fmt::format("  (time budget spent after {} of {} test cases)", result.test_cases,
+                          test_cases_);
+    } else if (result.verdict == PropertyRun::Skipped) {
+      out_ << "  (not run: the total time budget was spent)";
+    }
+    out_ << "\n";
     if (result.verdict != PropertyRun::Passed) {
       if (!result.report.empty()) out_ << result.report << "\n";
     }
@@ -93,7 +114,15 @@ class Tally {
     out_ << fmt::format("\nSummary: {} in {:.1f} s: {} passed, {} failed",
                         count_of(selected_.size(), "property", "properties"), seconds, counts[0],
                         counts[1]);
-    if (counts[2] != 0) out_ << fmt::format(", {} skipped (IPCPROP_REPLAY is set)", counts[2]);
+    if (counts[2] != 0) {
+      out_ << fmt::format(", {} not run (the total time budget was spent)", counts[2]);
+    }
+    const auto cut_short = std::count_if(results_.begin(), results_.end(), [](const auto& entry) {
+      return entry.second.budget_spent;
+    });
+    if (cut_short != 0) {
+      out_ << fmt::format(", {} cut short by the time budget", cut_short);
+    }
     if (counts[3] != 0) out_ << fmt::format(", {} could not run (harness errors)", counts[3]);
     if (counts[4] != 0) {
       out_ << fmt::format(", {} not decided (the watchdog cut an execution)", counts[4]);
@@ -111,6 +140,7 @@ class Tally {
 
  private:
   const std::vector<const CatalogEntry*>& selected_;
+  int test_cases_;  ///< Asked for, per property.
   std::ostream& out_;
   std::map<std::uint32_t, PropertyRun> results_;  ///< By index: the summary keeps catalog order.
 };
@@ -148,7 +178,8 @@ int run_properties(const std::vector<const CatalogEntry*>& selected, const RunOp
   selection = &selected;
   suite_options = &options.suite;
   const auto started = Clock::now();
-  Tally tally(selected, out);
+  if (options.total_time_budget) run_deadline = started + *options.total_time_budget;
+  Tally tally(selected, params.maxSuccess, out);
   if (jobs <= 1) {
     for (std::uint32_t index = 0; index < selected.size(); ++index)
       tally.add(run_property_at(index));

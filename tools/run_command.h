@@ -6,6 +6,7 @@
 // primitive that kills its host) becomes an error line instead of ending the run.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,7 @@ namespace ipcprop::tools {
 /// One property's run, as printed and as written to --junit.
 struct PropertyRun {
   /// Error: the harness failed (or a replay diverged); Cut: the watchdog cut an execution.
+  /// Skipped: not run, the total time budget was spent.
   enum Verdict : std::uint8_t { Passed, Failed, Skipped, Error, Cut };
   static constexpr std::size_t kVerdicts = 5;
   std::uint32_t index = 0;  ///< Into the selection.
@@ -29,10 +31,12 @@ struct PropertyRun {
   double seconds = 0;
   std::string report;  ///< Failed, Cut: the report; Error: what went wrong.
   std::string token;   ///< Failed, Cut: the replay token.
+  std::int32_t test_cases = 0;
+  bool budget_spent = false;  ///< The per-property time budget ended it before every test case.
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(index, verdict, executions, seconds, report, token);
+    archive(index, verdict, executions, seconds, report, token, test_cases, budget_spent);
   }
 };
 
@@ -41,6 +45,9 @@ struct RunOptions {
   std::optional<std::string> primitive;  ///< Only this primitive.
   std::size_t jobs = 1;                  ///< Pairs run at the same time.
   properties::SuiteOptions suite;
+  /// For the whole run: a property starts only while some is left, and gets at most what is left
+  /// as its own budget; those that could not start are Skipped.
+  std::optional<std::chrono::seconds> total_time_budget;
   std::ostream* junit = nullptr;  ///< Where to write a JUnit XML report, if anywhere.
 };
 

@@ -256,11 +256,19 @@ TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
   expect_bad_input(ipcprop({"frob"}), "unknown command 'frob'");
   expect_bad_input(ipcprop({"list", "extra"}), "list takes no arguments");
   expect_bad_input(ipcprop({"run", "--shards", "2"}), "unknown option '--shards'");
-  expect_bad_input(ipcprop({"run", "--jobs", "0"}), "--jobs needs a whole number of at least 1");
+  expect_bad_input(ipcprop({"run", "--jobs", "0"}), "--jobs needs a whole number from 1 to 1024");
   expect_bad_input(ipcprop({"run", "--runs", "many"}), "--runs needs a whole number");
-  expect_bad_input(ipcprop({"run", "--runs", "0"}), "--runs needs a whole number of at least 1");
+  expect_bad_input(ipcprop({"run", "--runs", "0"}), "--runs needs a whole number from 1 to");
   expect_bad_input(ipcprop({"run", "--seed", "-3"}), "--seed needs a whole number");
   expect_bad_input(ipcprop({"run", "--time-budget", "1.5"}), "--time-budget needs");
+  // Huge values: refused, not overflowed into a budget already spent or an allocation.
+  expect_bad_input(ipcprop({"run", "--runs", "2147483647"}),
+                   "--runs needs a whole number from 1 to 100000000, not '2147483647'");
+  expect_bad_input(ipcprop({"run", "--runs", "99999999999999999999"}), "--runs needs");
+  expect_bad_input(ipcprop({"run", "--time-budget", "9223372037"}),
+                   "--time-budget needs a whole number from 1 to 1000000");
+  expect_bad_input(ipcprop({"run", "--total-time-budget", "0"}), "--total-time-budget needs");
+  expect_bad_input(ipcprop({"run", "--jobs", "18446744073709551615"}), "--jobs needs");
   expect_bad_input(ipcprop({"run", "--seed"}), "--seed needs a value");
   expect_bad_input(ipcprop({"run", "stray"}), "unexpected argument 'stray'");
   expect_bad_input(ipcprop({"run", "--primitive", "Semaphore"}),
@@ -273,6 +281,44 @@ TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
                    "cannot write the JUnit report to '/nonexistent/dir/report.xml'");
   expect_bad_input(ipcprop({"replay"}), "replay needs a token");
   expect_bad_input(ipcprop({"replay", "not-a-token"}), "cannot replay: malformed token");
+}
+
+TEST(Cli, TheTimeBudgetBoundsTheRunAndALineSaysWhenItCutAPropertyShort) {
+  const std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
+  const testing::TempFile junit("junit");
+  const auto started = std::chrono::steady_clock::now();
+  const Ran ran = ipcprop(
+      {"run", "--runs", "100000000", "--time-budget", "1", "--junit", junit.path()}, entries);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30))
+      << "the rest of 100,000,000 test cases must cost next to nothing";
+  EXPECT_EQ(ran.status, kExitPassed) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "(time budget spent after ")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, " of 100000000 test cases)")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "1 passed, 0 failed, 1 cut short by the time budget")) << ran.out;
+  EXPECT_TRUE(contains(read_all(junit.path()), "<system-out>time budget spent after "));
+}
+
+TEST(Cli, PropertiesNotStartedWithinTheTotalTimeBudgetAreNotRun) {
+  const std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock"),
+      catalog_entry<properties::lock_props::ReleaseOnlyWhenHeld, Lock>("Lock")};
+  const Ran ran =
+      ipcprop({"run", "--runs", "100000000", "--total-time-budget", "1", "--jobs", "1"}, entries);
+  EXPECT_EQ(ran.status, kExitPassed) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "skip  Lock         LockProps.ReleaseOnlyWhenHeld")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "(not run: the total time budget was spent)")) << ran.out;
+  EXPECT_TRUE(contains(ran.out, "1 passed, 0 failed, 1 not run (the total time budget was spent)"))
+      << ran.out;
+}
+
+TEST(Cli, AJunitReportThatCannotBeWrittenIsAnError) {
+  const std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, Lock>("Lock")};
+  const Ran ran = ipcprop({"run", "--runs", "1", "--junit", "/dev/full"}, entries);
+  EXPECT_EQ(ran.status, kExitError) << ran.out << ran.err;
+  EXPECT_TRUE(contains(ran.err, "could not write the JUnit report to '/dev/full'")) << ran.err;
+  EXPECT_EQ(std::count(ran.err.begin(), ran.err.end(), '\n'), 1) << ran.err;
 }
 
 TEST(Cli, TokenOfAPrimitiveThatIsNotBuiltInPointsToTheTestBinary) {
