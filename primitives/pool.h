@@ -6,6 +6,7 @@
 //   Pool             the workers and the calls that hand them tasks: map, map_async, apply,
 //                    apply_async, imap, imap_unordered, starmap; close, terminate, join.
 //   PoolOptions      initializer (run once in each worker) and maxtasksperchild.
+//   kMaxPoolProcesses, kMaxTasksPerChild   the largest processes and maxtasksperchild.
 //   AsyncResult<R>   a result to come: get, get(timeout), wait, wait(timeout), ready, successful.
 //   ImapResults<R>   the lazy results of imap/imap_unordered: next(), next(timeout).
 //   TaskFailed       a task threw; carries its message. WorkerDied (a TaskFailed): the worker
@@ -75,6 +76,12 @@
 // Blocking and timeouts: every call that waits for results says so below; a timeout is
 // measured on the sync clock, and a zero or negative timeout means "do not wait": look once.
 //
+// Limits: processes is 0 (one worker per CPU) or 1..kMaxPoolProcesses (1024), and
+// maxtasksperchild 0 (never retire) or 1..kMaxTasksPerChild (2^31 - 1). The constructor checks
+// both before it allocates or forks anything and throws UsageError naming the argument, its value
+// and the allowed range, e.g. "Pool: processes 18446744073709551615 is out of range; allowed: 0
+// (one worker per CPU) or 1..1024 (kMaxPoolProcesses)".
+//
 // Misuse throws UsageError and changes nothing: submitting after close() or terminate(),
 // join() before either ("the pool is still running", Python's ValueError), successful() on a
 // result not ready, and any use from another process than the one that created the pool.
@@ -143,11 +150,24 @@ class TimeoutError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The most workers a Pool may have: 1024. It is CPU_SETSIZE, the most CPUs the default
+/// (processes = 0) can count, and each worker costs the owner a process and two descriptors,
+/// all of which it polls in every wait, so a larger pool is far more likely a wrapped negative
+/// number than a plan.
+inline constexpr std::size_t kMaxPoolProcesses = 1024;
+
+/// The largest maxtasksperchild: 2^31 - 1, the largest int. A worker retiring after two billion
+/// chunks is one that never retires (say 0 for that); a larger value is most likely a negative
+/// number converted to size_t (-1 is 18446744073709551615).
+inline constexpr std::size_t kMaxTasksPerChild = 2147483647;
+
 struct PoolOptions {
   /// Run once in each worker, including replacements, before its first task. May capture
   /// state: the worker is a fork of the owner. If it throws, the pool is broken (file comment).
+  /// Empty: none.
   std::function<void()> initializer;
-  /// A worker exits after this many chunks and a fresh one replaces it; 0: never.
+  /// A worker exits after this many chunks and a fresh one replaces it; 0: never. At most
+  /// kMaxTasksPerChild.
   std::size_t maxtasksperchild = 0;
 };
 
@@ -254,7 +274,9 @@ class Pool {
   // Pool::Pool(processes, options)
   //
   // Forks `processes` workers (0: the number of CPUs this process may run on). Blocks only for
-  // the forks. Throws SystemError if fork or mmap fails (no worker is left behind then).
+  // the forks. Throws UsageError, before anything is allocated, if processes exceeds
+  // kMaxPoolProcesses or options.maxtasksperchild exceeds kMaxTasksPerChild; SystemError if
+  // fork, mmap or pidfd_open fails (no worker is left behind then).
   explicit Pool(std::size_t processes = 0, PoolOptions options = {});
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <mutex>
 
 #include <poll.h>
 #include <sys/syscall.h>
@@ -168,14 +169,47 @@ void Process::require_child_of_caller(std::string_view operation) const {
 }
 
 bool Process::reap_if_exited() {
+  const std::lock_guard lock(mutex_);
+  return reap_if_exited_locked();
+}
+
+bool Process::reap_if_exited_locked() {
+  // Only here, under mutex_, is the child reaped: two threads never both wait for it, so
+  // neither gets ECHILD, and exit_code_ is set in the same step.
   if (exit_code_.has_value()) return true;
   int status = 0;
   const pid_t reaped = ::waitpid(pid_, &status, WNOHANG);
   if (reaped == 0) return false;
   if (reaped == -1) throw_system_error("waitpid", describe(sync_object()));
   exit_code_ = exit_code_from_status(status);
-  pidfd_.close();
+  // A thread blocked on the pidfd still uses it; the last one to leave closes it.
+  if (pidfd_waiters_ == 0) pidfd_.close();
   return true;
+}
+
+bool Process::wait_for_exit(sync::Deadline deadline) {
+  int fd = -1;
+  {
+    const std::lock_guard lock(mutex_);
+    if (exit_code_.has_value()) return true;
+    fd = pidfd_.get();
+    ++pidfd_waiters_;
+  }
+  // The pidfd becomes readable when the child exits, and stays so after it is reaped.
+  bool readable = false;
+  try {
+    readable = wait_readable(fd, deadline, describe(sync_object()));
+  } catch (...) {
+    stop_waiting_on_pidfd();
+    throw;
+  }
+  stop_waiting_on_pidfd();
+  return readable;
+}
+
+void Process::stop_waiting_on_pidfd() {
+  const std::lock_guard lock(mutex_);
+  if (--pidfd_waiters_ == 0 && exit_code_.has_value()) pidfd_.close();
 }
 
 void Process::join() {
@@ -197,8 +231,7 @@ bool Process::join_until(sync::Deadline deadline, sync::Timeout timeout_argument
       if (*waited == sync::WaitResult::TimedOut) break;
       continue;
     }
-    // The pidfd becomes readable when the child exits.
-    if (!wait_readable(pidfd_.get(), deadline, describe(point.object))) break;
+    if (!wait_for_exit(deadline)) break;
   }
   const bool exited = reap_if_exited();
   sync::returned(point, exited ? 1 : 0);
@@ -221,9 +254,14 @@ std::optional<int> Process::exitcode() {
   require_child_of_caller("Process::exitcode");
   const sync::SyncPoint point{"Process::exitcode", sync_object()};
   sync::invoke(point);
-  reap_if_exited();
-  sync::returned(point, exit_code_.value_or(0));
-  return exit_code_;
+  std::optional<int> exit_code;
+  {
+    const std::lock_guard lock(mutex_);
+    reap_if_exited_locked();
+    exit_code = exit_code_;
+  }
+  sync::returned(point, exit_code.value_or(0));
+  return exit_code;
 }
 
 void Process::terminate() {
@@ -238,11 +276,17 @@ void Process::send_signal(std::string_view operation, int signal_number) {
   require_child_of_caller(operation);
   const sync::SyncPoint point{operation, sync_object(), signal_number};
   sync::invoke(point);
-  // A reaped child's pid may belong to someone else by now: never signal it.
-  if (!exit_code_.has_value()) {
-    check_call(::kill(pid_, signal_number), "kill", describe(point.object));
-    sync::after_signal(pid_, signal_number);
+  bool sent = false;
+  {
+    // A reaped child's pid may belong to someone else by now: never signal it. Holding mutex_
+    // keeps another thread from reaping between the check and the kill.
+    const std::lock_guard lock(mutex_);
+    if (!exit_code_.has_value()) {
+      check_call(::kill(pid_, signal_number), "kill", describe(point.object));
+      sent = true;
+    }
   }
+  if (sent) sync::after_signal(pid_, signal_number);
   sync::returned(point, 1);
 }
 

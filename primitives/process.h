@@ -21,6 +21,15 @@
 // killed with SIGKILL and reaped, so a Process never leaves a zombie or an orphan behind and
 // never waits on a child that will not end; join() first to let the child finish.
 //
+// Threads: once start() has returned, the threads of the process that started the child may call
+// join, join(timeout), is_alive, exitcode, terminate, kill, pid and name on one Process at once.
+// The child is reaped exactly once, by whichever call sees it exit first, under an internal mutex
+// held only for a waitpid(WNOHANG) and the cached exit status, never while a join blocks: so
+// is_alive and exitcode answer at once while another thread is blocked in join, every blocked
+// join returns once the child has exited whoever reaped it, and terminate and kill never signal
+// a reaped (possibly reused) pid. start, the move operations and the destructor must not overlap
+// any other call on the same Process. Under a controlled harness one actor is one thread.
+//
 // start, join, is_alive, exitcode, terminate and kill are sync points (sync_hooks.h); join
 // waits through sync::wait() on the Process object, which the harness notifies when the child
 // exits, so a controlled harness schedules it and runs join(timeout) on its own clock.
@@ -28,6 +37,7 @@
 
 #include <concepts>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -114,17 +124,29 @@ class Process {
   /// The destructor's work: kill and reap a child that is still ours and unreaped.
   void discard_child() noexcept;
   bool join_until(sync::Deadline deadline, sync::Timeout timeout_argument);
-  /// Checks the child for exit without blocking; true once it has been reaped.
+  /// Checks the child for exit without blocking; true once it has been reaped. Takes mutex_.
   bool reap_if_exited();
+  /// reap_if_exited() for a caller that holds mutex_.
+  bool reap_if_exited_locked();
+  /// Blocks, without holding mutex_, until the pidfd is readable (the child exited) or the
+  /// deadline passes; true iff readable or already reaped.
+  bool wait_for_exit(sync::Deadline deadline);
+  /// Ends a wait_for_exit(); the last waiter closes the pidfd of a reaped child.
+  void stop_waiting_on_pidfd();
   void require_child_of_caller(std::string_view operation) const;
   void send_signal(std::string_view operation, int signal_number);
 
   Body body_;
   std::string name_;
   pid_t pid_ = 0;
-  pid_t parent_pid_ = 0;          ///< Who called start(); only it may join.
-  detail::FileDescriptor pidfd_;  ///< Open from start() until reaped.
+  pid_t parent_pid_ = 0;  ///< Who called start(); only it may join.
+  /// Guards the three members below (the others do not change from start() on). Never held
+  /// while blocking; not moved (each object has its own).
+  std::mutex mutex_;
+  /// Open from start() until reaped and no join blocks on it any more.
+  detail::FileDescriptor pidfd_;
   std::optional<int> exit_code_;  ///< Set when reaped.
+  int pidfd_waiters_ = 0;         ///< Threads blocked on pidfd_ in wait_for_exit().
 };
 
 }  // namespace ipcprop

@@ -7,6 +7,7 @@
 //   JoinableQueue<T>   a Queue<T> that also counts unfinished tasks: task_done, join.
 //   SimpleQueue<T>     the bare minimum: put, get, empty, close.
 //   QueueOptions       the byte capacity of a queue, which bounds the size of one message.
+//   kMinQueueCapacity, kMaxQueueCapacity, kMaxQueueMaxsize   the ranges of capacity and maxsize.
 //   Empty, Full        thrown exactly where Python raises queue.Empty and queue.Full.
 //   QueueClosed        an operation on a handle after close() in the same process.
 //   MessageTooLarge    a message that could never fit, however long the caller waited.
@@ -30,6 +31,13 @@
 // between two processes at ~2 GB/s (137 messages/s), 64-byte messages at ~3 M/s (std::array)
 // and ~1.7 M/s (std::string), 4 KiB ones at ~0.7 M/s; Python's Queue managed 0.08 M/s and
 // 0.05 M/s in the same session.
+//
+// Limits: QueueOptions::capacity is kMinQueueCapacity (9 bytes: one 8-byte length and one byte)
+// to kMaxQueueCapacity (1 TiB), and maxsize 0 (no item limit) to kMaxQueueMaxsize (2^31 - 1).
+// Every constructor checks them before it allocates anything and throws UsageError naming the
+// class, the argument, its value and the allowed range, e.g. "SimpleQueue:
+// QueueOptions::capacity 0 is out of range; allowed: 9 (kMinQueueCapacity) to 1099511627776
+// (kMaxQueueCapacity)".
 
 // Crash safety (Python hangs here; this does not): a process killed at any instant - inside
 // put(), inside get(), holding the internal lock, or asleep - never corrupts the queue nor
@@ -57,6 +65,7 @@
 
 #include <cstddef>
 #include <stdexcept>
+#include <string_view>
 
 #include "primitives/codec.h"
 #include "primitives/detail/queue_core.h"
@@ -93,9 +102,26 @@ class MessageTooLarge : public UsageError {
 /// The default byte capacity of a queue's ring: 64 MiB, so messages of up to 64 MiB - 8 bytes.
 inline constexpr std::size_t kDefaultQueueCapacity = std::size_t{64} << 20;
 
+/// The smallest capacity: one record, its 8-byte length and a 1-byte message.
+inline constexpr std::size_t kMinQueueCapacity = detail::kRecordHeader + 1;
+
+/// The largest capacity: 1 TiB. The ring is virtual until written, so a large one is cheap, but
+/// every message is also encoded into and decoded from ordinary memory, so a message near the
+/// machine's memory is already impractical; 1 TiB leaves room for a hundred such rings in the
+/// 128 TiB a process can map and keeps page rounding and stream positions far from overflow.
+inline constexpr std::size_t kMaxQueueCapacity = std::size_t{1} << 40;
+
+/// The largest maxsize: 2^31 - 1, SEM_VALUE_MAX on Linux, beyond which Python's
+/// multiprocessing.Queue, whose item limit is a semaphore, refuses a maxsize too. A larger value
+/// is most likely a negative number converted to size_t; 0 means no item limit.
+inline constexpr std::size_t kMaxQueueMaxsize = 2147483647;
+
+static_assert(kMinQueueCapacity <= kDefaultQueueCapacity &&
+              kDefaultQueueCapacity <= kMaxQueueCapacity);
+
 struct QueueOptions {
   /// Bytes of message storage shared by all messages in the queue, 8 of them per message for its
-  /// length. Virtual until used (MAP_NORESERVE). Must be more than 8.
+  /// length. Virtual until used (MAP_NORESERVE). kMinQueueCapacity..kMaxQueueCapacity.
   std::size_t capacity = kDefaultQueueCapacity;
 };
 
@@ -125,8 +151,9 @@ struct QueueOptions {
 template <typename T>
 class Queue {
  public:
-  /// Creates an empty queue in fresh shared memory. Throws UsageError if options.capacity is 8
-  /// or less, SystemError if mmap fails.
+  /// Creates an empty queue in fresh shared memory. Throws UsageError, before allocating
+  /// anything, if maxsize exceeds kMaxQueueMaxsize or options.capacity is outside
+  /// kMinQueueCapacity..kMaxQueueCapacity; SystemError if mmap fails.
   explicit Queue(std::size_t maxsize = 0, QueueOptions options = {});
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
@@ -199,6 +226,9 @@ class Queue {
   sync::SyncObject sync_object() const noexcept { return core_.sync_object(); }
 
  protected:
+  /// For JoinableQueue: `kind` names the class in the constructor's UsageError.
+  Queue(std::string_view kind, std::size_t maxsize, QueueOptions options);
+
   detail::QueueCore core_;
 
  private:
@@ -215,7 +245,9 @@ class Queue {
 template <typename T>
 class JoinableQueue : public Queue<T> {
  public:
-  using Queue<T>::Queue;
+  /// As Queue's constructor (UsageError for the same ranges, naming JoinableQueue).
+  explicit JoinableQueue(std::size_t maxsize = 0, QueueOptions options = {})
+      : Queue<T>("JoinableQueue", maxsize, options) {}
 
   // JoinableQueue::task_done()
   //
@@ -241,6 +273,8 @@ class JoinableQueue : public Queue<T> {
 template <typename T>
 class SimpleQueue {
  public:
+  /// Throws UsageError, before allocating anything, if options.capacity is outside
+  /// kMinQueueCapacity..kMaxQueueCapacity; SystemError if mmap fails.
   explicit SimpleQueue(QueueOptions options = {});
   SimpleQueue(const SimpleQueue&) = delete;
   SimpleQueue& operator=(const SimpleQueue&) = delete;

@@ -26,7 +26,11 @@ inline codec::Bytes& decode_buffer() {
 }  // namespace detail
 
 template <typename T>
-Queue<T>::Queue(std::size_t maxsize, QueueOptions options) : core_(maxsize, options.capacity) {
+Queue<T>::Queue(std::size_t maxsize, QueueOptions options) : Queue("Queue", maxsize, options) {}
+
+template <typename T>
+Queue<T>::Queue(std::string_view kind, std::size_t maxsize, QueueOptions options)
+    : core_(maxsize, options.capacity, kind) {
   codec::detail::require_encodable<T>();
 }
 
@@ -112,7 +116,7 @@ void JoinableQueue<T>::join() {
 }
 
 template <typename T>
-SimpleQueue<T>::SimpleQueue(QueueOptions options) : core_(0, options.capacity) {
+SimpleQueue<T>::SimpleQueue(QueueOptions options) : core_(0, options.capacity, "SimpleQueue") {
   codec::detail::require_encodable<T>();
 }
 

@@ -47,7 +47,6 @@ PoolCore::PoolCore(std::size_t processes, std::function<void()> initializer,
       initializer_(std::move(initializer)),
       maxtasksperchild_(maxtasksperchild),
       owner_pid_(::getpid()) {
-  if (processes == 0) throw UsageError("Pool: the number of processes must be at least 1");
   auto* slots = static_cast<std::byte*>(shared_mapping_.data()) + slots_offset();
   for (std::size_t index = 0; index < processes; ++index) {
     ::new (slots + index * sizeof(WorkerSlot)) WorkerSlot;

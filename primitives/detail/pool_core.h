@@ -56,6 +56,8 @@ struct ChunkState {
 
 class PoolCore {
  public:
+  /// Forks `processes` workers. Precondition: 1 <= processes <= kMaxPoolProcesses and
+  /// maxtasksperchild <= kMaxTasksPerChild (Pool's constructor checks them).
   PoolCore(std::size_t processes, std::function<void()> initializer, std::size_t maxtasksperchild);
   PoolCore(const PoolCore&) = delete;
   PoolCore& operator=(const PoolCore&) = delete;

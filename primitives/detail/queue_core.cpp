@@ -77,13 +77,31 @@ class QueueCore::Guard {
   bool locked_ = false;
 };
 
-QueueCore::QueueCore(std::size_t maxsize, std::size_t capacity)
-    : ring_(capacity > kRecordHeader
-                ? capacity
-                : throw UsageError(fmt::format("Queue: capacity {} cannot hold a message; it must "
-                                               "be more than {} bytes",
-                                               capacity, kRecordHeader))) {
-  shared_->maxsize = maxsize;
+QueueCore::Checked QueueCore::checked(std::size_t maxsize, std::size_t capacity,
+                                      std::string_view kind) {
+  // The values themselves are compared with the limits: nothing is computed from them first,
+  // so nothing can wrap around before the check.
+  if (capacity < kMinQueueCapacity || capacity > kMaxQueueCapacity) {
+    throw UsageError(fmt::format(
+        "{}: QueueOptions::capacity {} is out of range; allowed: {} (kMinQueueCapacity) to {} "
+        "(kMaxQueueCapacity)",
+        kind, capacity, kMinQueueCapacity, kMaxQueueCapacity));
+  }
+  if (maxsize > kMaxQueueMaxsize) {
+    throw UsageError(
+        fmt::format("{}: maxsize {} is out of range; allowed: 0 (no item limit) to {} "
+                    "(kMaxQueueMaxsize)",
+                    kind, maxsize, kMaxQueueMaxsize));
+  }
+  return {maxsize, capacity};
+}
+
+// Delegates so that the checks run before the first member maps anything.
+QueueCore::QueueCore(std::size_t maxsize, std::size_t capacity, std::string_view kind)
+    : QueueCore(checked(maxsize, capacity, kind)) {}
+
+QueueCore::QueueCore(Checked arguments) : ring_(arguments.capacity) {
+  shared_->maxsize = arguments.maxsize;
 }
 
 sync::SyncObject QueueCore::sync_object() const noexcept {

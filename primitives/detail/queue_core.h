@@ -66,8 +66,10 @@ class QueueCore {
  public:
   using Bytes = std::vector<std::byte>;
 
-  /// Throws UsageError if `capacity` cannot hold a one-byte message, SystemError if mmap fails.
-  QueueCore(std::size_t maxsize, std::size_t capacity);
+  /// Throws UsageError, before allocating anything, if maxsize or capacity is outside the ranges
+  /// of queue.h (kMaxQueueMaxsize, kMinQueueCapacity..kMaxQueueCapacity), naming `kind` (the
+  /// class being constructed); SystemError if mmap fails.
+  QueueCore(std::size_t maxsize, std::size_t capacity, std::string_view kind = "Queue");
   QueueCore(const QueueCore&) = delete;
   QueueCore& operator=(const QueueCore&) = delete;
   QueueCore(QueueCore&&) = delete;
@@ -107,6 +109,14 @@ class QueueCore {
  private:
   enum class Step : std::uint8_t { NotYet, Changed, Unchanged };
   class Guard;
+  /// Constructor arguments that were checked (checked()).
+  struct Checked {
+    std::size_t maxsize;
+    std::size_t capacity;
+  };
+
+  static Checked checked(std::size_t maxsize, std::size_t capacity, std::string_view kind);
+  explicit QueueCore(Checked arguments);
 
   template <typename Attempt>
   bool run(const sync::SyncPoint& point, sync::Deadline deadline, Attempt attempt,
