@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include <gtest/gtest.h>
@@ -30,32 +32,57 @@
 
 namespace ipcprop::properties {
 
-/// Runs the property, or replays IPCPROP_REPLAY if it names this one, and fails the current test
-/// with the report.
+/// Runs the property (or replays IPCPROP_REPLAY if it names this one; run_property() skips
+/// the others) and fails the current test with the report.
 template <typename Property, typename Primitive>
 void check_in_gtest(std::string_view primitive_name, const SuiteOptions& options = {}) {
   PropertyResult result;
-  std::optional<ReplayToken> token;
   try {
-    token = replay_token_from_environment();
+    result = run_property<Property, Primitive>(primitive_name, options);
   } catch (const TokenError& error) {
     FAIL() << "IPCPROP_REPLAY: " << error.what();
   }
-  if (token) {
-    if (token->property != Property::name || token->primitive != primitive_name) {
-      GTEST_SKIP() << "IPCPROP_REPLAY names " << token->property << " for " << token->primitive;
-    }
-    result = replay_property<Property, Primitive>(*token, options);
-    if (result.passed()) {
-      std::printf("replayed %s for %s: the invariant held (history hash %016llx)\n",
-                  token->property.c_str(), token->primitive.c_str(),
-                  static_cast<unsigned long long>(result.outcome.history.hash()));
-    }
-  } else {
-    result = run_property<Property, Primitive>(primitive_name, options);
+  if (result.kind == PropertyResult::Kind::Skipped) GTEST_SKIP() << result.report;
+  if (result.replayed && result.passed()) {
+    std::printf("replayed %s for %.*s: the invariant held (history hash %016llx)\n",
+                std::string(Property::name).c_str(), static_cast<int>(primitive_name.size()),
+                primitive_name.data(),
+                static_cast<unsigned long long>(result.outcome.history.hash()));
   }
   if (!result.passed()) FAIL() << result.report;
 }
+
+/// With IPCPROP_REPLAY set: a damaged token is one failure before any test runs (none runs),
+/// and a token that no test of an unfiltered run replayed is one failure at the end.
+class ReplayTokenCheck final : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    try {
+      static_cast<void>(detail::environment_token());
+    } catch (const TokenError& error) {
+      GTEST_FAIL() << "IPCPROP_REPLAY: " << error.what();
+    }
+  }
+  void TearDown() override {
+    const char* text = std::getenv("IPCPROP_REPLAY");
+    if (text == nullptr || *text == '\0' || environment_token_replayed()) return;
+    // A filtered run (ctest runs each test alone) may leave the token's test out on purpose.
+    if (::testing::GTEST_FLAG(filter) != "*") return;
+    try {
+      const auto& token = detail::environment_token();
+      ADD_FAILURE() << "IPCPROP_REPLAY names " << token->property << " for " << token->primitive
+                    << ", which no test of this binary registers: replay it with the binary "
+                       "that printed it";
+    } catch (const TokenError&) {  // Reported by SetUp.
+    }
+  }
+};
+
+namespace detail {
+/// Registers ReplayTokenCheck once in every binary that includes this header.
+inline const bool replay_token_check_registered =
+    (::testing::AddGlobalTestEnvironment(new ReplayTokenCheck), true);
+}  // namespace detail
 
 }  // namespace ipcprop::properties
 

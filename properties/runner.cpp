@@ -15,7 +15,25 @@ std::optional<ReplayToken> replay_token_from_environment() {
   return decode_token(text);
 }
 
+namespace {
+bool token_replayed = false;
+}  // namespace
+
+bool environment_token_replayed() noexcept {
+  return token_replayed;
+}
+
 namespace detail {
+
+const std::optional<ReplayToken>& environment_token() {
+  // Decoded once: IPCPROP_REPLAY does not change while a test binary runs.
+  static const std::optional<ReplayToken> token = replay_token_from_environment();
+  return token;
+}
+
+void note_environment_token_replayed() noexcept {
+  token_replayed = true;
+}
 
 rc::Gen<std::vector<std::uint16_t>> choice_sequence(std::uint16_t max_choice) {
   return rc::gen::container<std::vector<std::uint16_t>>(rc::gen::weightedOneOf<std::uint16_t>(

@@ -63,13 +63,13 @@ struct PropertyResult {
   enum class Kind {
     Passed,
     Failed,    ///< An invariant broke: the report shows the shrunk counterexample.
-    Skipped,   ///< IPCPROP_REPLAY names another property.
+    Skipped,   ///< IPCPROP_REPLAY names another property (the report says which).
     Error,     ///< The harness could not run an execution (fork, shared memory, a capacity).
     Cut,       ///< The watchdog stopped an execution: an actor spun or blocked outside the hooks.
     Diverged,  ///< A replay did not follow its token (the primitive or the program changed).
   };
   Kind kind = Kind::Passed;
-  /// For every kind but Passed and Skipped: the whole report. Failed and Cut end with
+  /// For every kind but Passed: the whole report (Skipped: why). Failed and Cut end with
   /// "ipcprop replay <token>".
   std::string report;
   std::string token;
@@ -80,12 +80,24 @@ struct PropertyResult {
   int test_cases = 0;               ///< Test cases run (RapidCheck's cases, not shrinks).
   /// SuiteOptions::time_budget ran out before every test case ran: the rest passed unrun.
   bool budget_spent = false;
+  /// This run was the replay of IPCPROP_REPLAY's token.
+  bool replayed = false;
 
   bool passed() const noexcept { return kind == Kind::Passed; }
 };
 
 /// The token in IPCPROP_REPLAY, if any. Throws TokenError if it is malformed.
 std::optional<ReplayToken> replay_token_from_environment();
+
+/// Whether some run_property() call of this process replayed IPCPROP_REPLAY's token: a test
+/// binary that never did was given a token of another binary, or a filter that left it out.
+bool environment_token_replayed() noexcept;
+
+namespace detail {
+/// IPCPROP_REPLAY, decoded once per process. Throws TokenError (every call) if malformed.
+const std::optional<ReplayToken>& environment_token();
+void note_environment_token_replayed() noexcept;
+}  // namespace detail
 
 template <typename Property, typename Primitive>
 PropertyResult run_property(std::string_view primitive_name, const SuiteOptions& options = {});

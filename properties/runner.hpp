@@ -102,6 +102,18 @@ std::optional<std::pair<std::string, harness::Outcome>> fewer_preemptions(
 
 template <typename Property, typename Primitive>
 PropertyResult run_property(std::string_view primitive_name, const SuiteOptions& options) {
+  if (const auto& token = detail::environment_token()) {
+    if (token->property != Property::name || token->primitive != primitive_name) {
+      PropertyResult skipped;
+      skipped.kind = PropertyResult::Kind::Skipped;
+      skipped.report = "IPCPROP_REPLAY names " + token->property + " for " + token->primitive;
+      return skipped;
+    }
+    detail::note_environment_token_replayed();
+    PropertyResult replayed = replay_property<Property, Primitive>(*token, options);
+    replayed.replayed = true;
+    return replayed;
+  }
   using Workload = typename Property::Workload;
   using Kind = detail::Verdict::Kind;
   struct Found {

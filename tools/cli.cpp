@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "primitives/codec.h"
 #include "properties/token.h"
 #include "tools/catalog.h"
 #include "tools/run_command.h"
@@ -221,7 +222,13 @@ int replay(std::span<const CatalogEntry> entries, std::span<const std::string_vi
   }
   for (const CatalogEntry& entry : entries) {
     if (entry.property != token.property || entry.primitive != token.primitive) continue;
-    const PropertyResult result = entry.replay(token, SuiteOptions{});
+    PropertyResult result;
+    try {
+      result = entry.replay(token, SuiteOptions{});
+    } catch (const codec::DecodeError& error) {
+      throw BadInput{fmt::format("cannot replay: the token's workload is not one of {}: {}",
+                                 token.property, error.what())};
+    }
     if (result.kind == PropertyResult::Kind::Failed) {
       out << result.report << "\n";
       return kExitFailed;

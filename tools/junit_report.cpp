@@ -65,7 +65,7 @@ void write_junit(std::ostream& out, const std::vector<const CatalogEntry*>& sele
           "    ",
           run.token, xml_escape(run.report));
     } else if (run.verdict == PropertyRun::Skipped) {
-      body = "<skipped message=\"not run: the total time budget was spent\"/>";
+      body = fmt::format("<skipped message=\"{}\"/>", xml_escape(run.report));
     }
     if (run.budget_spent) {
       body += fmt::format("<system-out>time budget spent after {} test cases</system-out>",

@@ -47,7 +47,9 @@ PropertyRun run_property_at(std::uint32_t index) {
   properties::SuiteOptions options = *suite_options;
   if (run_deadline) {
     if (started >= *run_deadline) {
-      return PropertyRun{index, PropertyRun::Skipped, 0, 0, "", "", 0, false};
+      return PropertyRun{
+          index, PropertyRun::Skipped, 0, 0, "not run: the total time budget was spent", "", 0,
+          false};
     }
     // Rounded up: a property that ended just before the deadline would leave the next one
     // starting with nothing left.
@@ -95,10 +97,10 @@ class Tally {
       out_ << fmt::format("  (time budget spent after {} of {} test cases)", result.test_cases,
                           test_cases_);
     } else if (result.verdict == PropertyRun::Skipped) {
-      out_ << "  (not run: the total time budget was spent)";
+      out_ << fmt::format("  ({})", result.report);
     }
     out_ << "\n";
-    if (result.verdict != PropertyRun::Passed) {
+    if (result.verdict != PropertyRun::Passed && result.verdict != PropertyRun::Skipped) {
       if (!result.report.empty()) out_ << result.report << "\n";
     }
     out_.flush();
@@ -115,7 +117,7 @@ class Tally {
                         count_of(selected_.size(), "property", "properties"), seconds, counts[0],
                         counts[1]);
     if (counts[2] != 0) {
-      out_ << fmt::format(", {} not run (the total time budget was spent)", counts[2]);
+      out_ << fmt::format(", {} skipped", counts[2]);
     }
     const auto cut_short = std::count_if(results_.begin(), results_.end(), [](const auto& entry) {
       return entry.second.budget_spent;

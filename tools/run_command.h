@@ -22,7 +22,7 @@ namespace ipcprop::tools {
 /// One property's run, as printed and as written to --junit.
 struct PropertyRun {
   /// Error: the harness failed (or a replay diverged); Cut: the watchdog cut an execution.
-  /// Skipped: not run, the total time budget was spent.
+  /// Skipped: not run (the total time budget was spent, or IPCPROP_REPLAY names another).
   enum Verdict : std::uint8_t { Passed, Failed, Skipped, Error, Cut };
   static constexpr std::size_t kVerdicts = 5;
   std::uint32_t index = 0;  ///< Into the selection.

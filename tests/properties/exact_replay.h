@@ -6,7 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include "properties/gtest.h"
 #include "properties/runner.h"
+
+/// Skips the test (and ends the current function) when IPCPROP_REPLAY names another property
+/// than the one that gave `result`: the mutant tests replay a token like the suites do.
+#define IPCPROP_SKIP_IF_REPLAYING_ANOTHER(result)                            \
+  if ((result).kind == ::ipcprop::properties::PropertyResult::Kind::Skipped) \
+  GTEST_SKIP() << (result).report
 
 namespace ipcprop::properties {
 

@@ -42,6 +42,7 @@ struct TearingPipe {
 TEST(PipeMutants, TornMessagesAreCaughtShrunkAndReplayed) {
   const PropertyResult result =
       run_property<pipe_props::WholeInOrderThenEof, TearingPipe>("TearingPipe");
+  IPCPROP_SKIP_IF_REPLAYING_ANOTHER(result);
   ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
   EXPECT_NE(result.report.find("whole and in order"), std::string::npos) << result.report;
   EXPECT_NE(result.report.find("forward of sizes [101]"), std::string::npos)

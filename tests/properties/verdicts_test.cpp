@@ -9,6 +9,7 @@
 #include "properties/lock_suite.h"
 #include "properties/runner.h"
 #include "properties/token.h"
+#include "tests/properties/exact_replay.h"
 #include "tests/properties/mutant_locks.h"
 #include "tests/properties/undecidable_locks.h"
 
@@ -33,6 +34,7 @@ TEST(Verdicts, AWatchdogCutIsItsOwnVerdictAndIsNotShrunk) {
   const SuiteOptions options = quick(3);
   const PropertyResult result =
       run_property<lock_props::MutualExclusion, mutants::SpinningLock>("SpinningLock", options);
+  IPCPROP_SKIP_IF_REPLAYING_ANOTHER(result);
   ASSERT_EQ(result.kind, Kind::Cut) << result.report;
   EXPECT_EQ(result.executions, 3) << "every case ran once: nothing was shrunk";
   EXPECT_TRUE(contains(result.report,
@@ -53,6 +55,7 @@ TEST(Verdicts, AnActorOutOfResourcesIsAHarnessErrorThatEndsTheRun) {
   const PropertyResult result =
       run_property<lock_props::MutualExclusion, mutants::OutOfDescriptorsLock>(
           "OutOfDescriptorsLock", quick(30));
+  IPCPROP_SKIP_IF_REPLAYING_ANOTHER(result);
   ASSERT_EQ(result.kind, Kind::Error) << result.report;
   EXPECT_EQ(result.executions, 1) << "the other cases would fail the same way";
   EXPECT_TRUE(contains(result.report, "could not be decided for OutOfDescriptorsLock"))
@@ -65,6 +68,7 @@ TEST(Verdicts, AnActorOutOfResourcesIsAHarnessErrorThatEndsTheRun) {
 TEST(Verdicts, AReplayThatDoesNotFollowItsTokenDiverged) {
   const PropertyResult failure =
       run_property<lock_props::MutualExclusion, mutants::AdmitsTwoLock>("AdmitsTwoLock");
+  IPCPROP_SKIP_IF_REPLAYING_ANOTHER(failure);
   ASSERT_EQ(failure.kind, Kind::Failed) << failure.report;
   ReplayToken token = decode_token(failure.token);
   ASSERT_GE(token.decisions.size(), 2u);
