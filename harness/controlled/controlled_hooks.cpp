@@ -1,13 +1,17 @@
 #include "harness/controlled/controlled_hooks.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "harness/supervisor/signal_fate.h"
+#include "primitives/detail/file_descriptor.h"
 #include "primitives/errors.h"
 
 namespace ipcprop::harness::detail {
@@ -105,9 +109,28 @@ void ControlledHooks::after_signal(pid_t child, int signal_number) {
   const std::uint16_t count = control_.actor_count.load(std::memory_order_relaxed);
   for (ActorId id = 0; id < count; ++id) {
     ActorSlot& slot = control_.actors[id];
-    if (slot.pid.load(std::memory_order_relaxed) == child) {
-      slot.signalled = slot.signalled || signal_ends_process(child, signal_number);
-      scheduler_.record(self_, EventKind::Signal, {}, {}, signal_number);
+    if (slot.pid.load(std::memory_order_relaxed) != child) continue;
+    const bool ends = signal_ends_process(child, signal_number);
+    slot.signalled = slot.signalled || ends;
+    scheduler_.record(self_, EventKind::Signal, {}, {}, signal_number);
+    // The death is part of this step: whatever the sender does next (a join, an exitcode(), a
+    // poll of the pidfd) finds the target gone, in every run, instead of depending on how soon
+    // the kernel finished it. The target is parked, so it dies at once.
+    if (ends) wait_until_gone(child);
+  }
+}
+
+void ControlledHooks::wait_until_gone(pid_t pid) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd == -1) {
+    if (errno == ESRCH) return;  // Already reaped.
+    throw_system_error("pidfd_open", fmt::format("signalled actor (pid {})", pid));
+  }
+  const ipcprop::detail::FileDescriptor owned(pidfd);
+  pollfd entry{pidfd, POLLIN, 0};
+  while (::poll(&entry, 1, -1) == -1) {
+    if (errno != EINTR) {
+      throw_system_error("poll", fmt::format("signalled actor (pid {})", pid));
     }
   }
 }

@@ -159,6 +159,28 @@ void expect_caught_and_replayed(std::string_view name, std::string_view broken_i
   expect_exact_replay<Property, Mutant>(result);
 }
 
+/// map() returns one result too many, and kills its workers (terminate) on the way.
+class TerminatingMapPool : public ForwardingPool {
+ public:
+  using ForwardingPool::ForwardingPool;
+  Items map(Task task, const Items& items, std::size_t chunksize) {
+    Items results = inner_.map(task, items, chunksize);
+    inner_.terminate();
+    results.push_back(0);
+    return results;
+  }
+};
+
+TEST(PoolMutants, AFailureWhoseExecutionKillsWorkersReplaysExactly) {
+  // terminate() SIGKILLs the workers: each death must come at the same step in every replay.
+  const PropertyResult result =
+      run_property<pool_props::ExactlyOnceInOrder, TerminatingMapPool>("TerminatingMapPool");
+  IPCPROP_SKIP_IF_REPLAYING_ANOTHER(result);
+  ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
+  EXPECT_NE(result.report.find("sends signal 9"), std::string::npos) << result.report;
+  expect_exact_replay<pool_props::ExactlyOnceInOrder, TerminatingMapPool>(result);
+}
+
 TEST(PoolMutants, CompletionOrderResultsAreCaughtShrunkAndReplayed) {
   expect_caught_and_replayed<pool_props::ExactlyOnceInOrder, CompletionOrderPool>(
       "CompletionOrderPool", "map: input order", "imap_unordered over 2 items each");
