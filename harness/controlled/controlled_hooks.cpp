@@ -115,8 +115,9 @@ void ControlledHooks::after_signal(pid_t child, int signal_number) {
     scheduler_.record(self_, EventKind::Signal, {}, {}, signal_number);
     // The death is part of this step: whatever the sender does next (a join, an exitcode(), a
     // poll of the pidfd) finds the target gone, in every run, instead of depending on how soon
-    // the kernel finished it. The target is parked, so it dies at once.
-    if (ends) wait_until_gone(child);
+    // the kernel finished it. The target is parked, so it dies at once. (A process announcing
+    // its own death raises the signal next.)
+    if (ends && child != ::getpid()) wait_until_gone(child);
   }
 }
 
