@@ -106,6 +106,33 @@ Bytes encode(const T& value) {
   return out;
 }
 
+namespace detail {
+/// The reader of the decode() running on this thread, if any: what bounded_vector() checks.
+inline thread_local const ipcprop::detail::ByteSpanReader* active_reader = nullptr;
+}  // namespace detail
+
+/// For the serialize() of a type whose bytes may come damaged or hostile (a replay token):
+/// saves or loads `items` exactly as cereal does a std::vector, but refuses, before allocating,
+/// a count larger than the bytes left in the decode() could hold, each element taking at least
+/// one byte. cereal would first allocate the count it read.
+template <class Archive, class T>
+void bounded_vector(Archive& archive, std::vector<T>& items) {
+  if constexpr (Archive::is_loading::value) {
+    cereal::size_type count = 0;
+    archive(cereal::make_size_tag(count));
+    const auto* reader = detail::active_reader;
+    if (reader != nullptr && count > reader->remaining()) {
+      throw DecodeError("ipcprop::codec::decode: a list of " + std::to_string(count) +
+                        " elements where only " + std::to_string(reader->remaining()) +
+                        " bytes are left; was it sent as another type, or damaged?");
+    }
+    items.resize(static_cast<std::size_t>(count));
+  } else {
+    archive(cereal::make_size_tag(static_cast<cereal::size_type>(items.size())));
+  }
+  for (T& item : items) archive(item);
+}
+
 /// Decodes a T from exactly `bytes`. Throws DecodeError if they are too few, too many, or not
 /// an encoding of a T.
 template <typename T>
@@ -124,6 +151,11 @@ T decode(std::span<const std::byte> bytes) {
     ipcprop::detail::ByteSpanReader buffer(bytes);
     std::istream stream(&buffer);
     T value{};
+    struct ActiveReader {  // Restores the outer one: a serialize() may decode in turn.
+      const ipcprop::detail::ByteSpanReader* outer = detail::active_reader;
+      ~ActiveReader() { detail::active_reader = outer; }
+    } active;
+    detail::active_reader = &buffer;
     try {
       cereal::BinaryInputArchive archive(stream);
       archive(value);

@@ -24,6 +24,7 @@
 #include <rapidcheck.h>
 
 #include "harness/execution.h"
+#include "primitives/codec.h"
 #include "properties/operation_log.h"
 
 namespace ipcprop::properties {
@@ -60,6 +61,17 @@ struct ActorPlan {
 /// One plan per actor (2 to 4 actors). Shrinking removes actors one by one and simplifies the
 /// plans of those that remain.
 using Workload = std::vector<ActorPlan>;
+
+// A Workload is encoded like any vector, but its decoding (from a replay token) refuses a count
+// that the bytes left could not hold before allocating it (codec::bounded_vector).
+template <class Archive>
+void save(Archive& archive, const Workload& workload) {
+  codec::bounded_vector(archive, const_cast<Workload&>(workload));  // Saving only reads it.
+}
+template <class Archive>
+void load(Archive& archive, Workload& workload) {
+  codec::bounded_vector(archive, workload);
+}
 
 std::string describe(const Workload& workload);
 

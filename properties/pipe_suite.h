@@ -26,6 +26,7 @@
 #include <rapidcheck.h>
 
 #include "harness/execution.h"
+#include "primitives/codec.h"
 #include "primitives/pipe.h"
 #include "properties/operation_log.h"
 
@@ -60,7 +61,8 @@ struct Workload {
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(forward, backward);
+    codec::bounded_vector(archive, forward);
+    codec::bounded_vector(archive, backward);
   }
 };
 

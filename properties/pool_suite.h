@@ -34,6 +34,7 @@
 #include <rapidcheck.h>
 
 #include "harness/execution.h"
+#include "primitives/codec.h"
 #include "primitives/pool.h"
 #include "properties/operation_log.h"
 
@@ -92,7 +93,8 @@ struct FailureWorkload {
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(workers, fates);
+    archive(workers);
+    codec::bounded_vector(archive, fates);
   }
 };
 

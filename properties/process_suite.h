@@ -21,6 +21,7 @@
 #include <rapidcheck.h>
 
 #include "harness/execution.h"
+#include "primitives/codec.h"
 #include "properties/operation_log.h"
 
 namespace ipcprop::properties {
@@ -57,7 +58,8 @@ struct Workload {
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(splits, children);
+    archive(splits);
+    codec::bounded_vector(archive, children);
   }
 };
 

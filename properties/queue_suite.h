@@ -23,6 +23,7 @@
 #include <rapidcheck.h>
 
 #include "harness/execution.h"
+#include "primitives/codec.h"
 #include "primitives/queue.h"
 #include "properties/operation_log.h"
 
@@ -47,7 +48,7 @@ struct ActorPlan {
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(puts);
+    codec::bounded_vector(archive, puts);
   }
 };
 
@@ -57,7 +58,8 @@ struct Workload {
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(maxsize, actors);
+    archive(maxsize);
+    codec::bounded_vector(archive, actors);
   }
 };
 

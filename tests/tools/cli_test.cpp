@@ -286,6 +286,21 @@ TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
       "LockProps.MutualExclusion", "Lock", {std::byte{1}, std::byte{2}, std::byte{3}}, 0, {}});
   expect_bad_input(ipcprop({"replay", garbage}),
                    "cannot replay: the token's workload is not one of LockProps.MutualExclusion");
+  // A workload that claims 2^28 actors in 8 bytes (800 MB of plans): refused before anything is
+  // allocated for them.
+  std::vector<std::byte> huge_count(8, std::byte{0});
+  huge_count[3] = std::byte{0x10};
+  std::vector<std::byte> queue_workload{std::byte{0}};  // maxsize, then the actors.
+  queue_workload.insert(queue_workload.end(), huge_count.begin(), huge_count.end());
+  const std::vector<properties::ReplayToken> claiming{
+      {"LockProps.MutualExclusion", "Lock", huge_count, 0, {}},
+      {"QueueProps.Linearizable", "Queue", queue_workload, 0, {}}};
+  for (const properties::ReplayToken& token : claiming) {
+    const std::string claims = properties::encode_token(token);
+    const auto started = std::chrono::steady_clock::now();
+    expect_bad_input(ipcprop({"replay", claims}), "a list of 268435456 elements where only");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  }
 }
 
 TEST(Cli, TheTimeBudgetBoundsTheRunAndALineSaysWhenItCutAPropertyShort) {
