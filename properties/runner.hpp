@@ -140,7 +140,7 @@ PropertyResult run_property(std::string_view primitive_name, const SuiteOptions&
       // to shrink, and is told apart from a real one by last_failure being empty.
       RC_FAIL("stopped");
     }
-    ++test_cases;
+    if (!last_failure) ++test_cases;  // After the first failure, RapidCheck is shrinking.
     const auto [workload, choices] =
         *rc::gen::tuple(Property::workload(), detail::choice_sequence(options.max_choice));
     auto strategy = harness::make_strategy<harness::ChoiceSequence>(choices);
@@ -215,6 +215,7 @@ PropertyResult run_property(std::string_view primitive_name, const SuiteOptions&
       codec::encode(last_failure->workload), last_failure->message,
       std::move(last_failure->outcome), 0, seed);
   failed.executions = executions;
+  failed.test_cases = test_cases;
   return failed;
 }
 
