@@ -437,6 +437,7 @@ struct ParticipantRecord {
   std::atomic<std::uint32_t> broken_by_sender{0};    ///< BrokenMessage: a sender died in it.
   std::atomic<std::uint32_t> broken_by_receiver{0};  ///< BrokenMessage: a receiver died in it.
   std::atomic<std::uint32_t> boundaries_lost{0};     ///< BrokenMessage: stream unreadable.
+  std::atomic<std::uint32_t> worker_died{0};         ///< Pool: WorkerDied for a task.
   std::atomic<std::uint32_t> stuck{0};               ///< Lock probe: the lock stayed held.
   std::atomic<std::uint32_t> noted{0};
   std::atomic<std::int64_t> finished_ns{0};  ///< now_ns() when its work was done.
@@ -604,32 +605,34 @@ Verdict verify(std::span<const std::byte> bytes, TrialShared& shared, std::uint1
   }
   verdict.producer = header.producer;
   verdict.sequence = header.sequence;
-  const auto what = fmt::format("message {} of producer {} (direction {}, {} payload bytes)",
-                                header.sequence, header.producer, header.direction, header.length);
+  const auto what = [&header] {
+    return fmt::format("message {} of producer {} (direction {}, {} payload bytes)",
+                       header.sequence, header.producer, header.direction, header.length);
+  };
   if (header.direction != direction || header.producer < first || header.producer >= last ||
       header.sequence >= kMaxMessages) {
-    verdict.why = fmt::format("{} cannot exist here (direction {}, producers {}-{})", what,
+    verdict.why = fmt::format("{} cannot exist here (direction {}, producers {}-{})", what(),
                               direction, first, last - 1);
     return verdict;
   }
   MessageRecord& record = shared.messages[header.producer][header.sequence];
   if (record.sent.load() == 0) {
-    verdict.why = fmt::format("{} arrived although it was never sent", what);
+    verdict.why = fmt::format("{} arrived although it was never sent", what());
     return verdict;
   }
   // From here on the message is known: torn, it still counts as received (not also as lost).
   verdict.identified = true;
   if (bytes.size() != message_size(header.length)) {
-    verdict.why = fmt::format("{} arrived with {} bytes instead of {}", what, bytes.size(),
+    verdict.why = fmt::format("{} arrived with {} bytes instead of {}", what(), bytes.size(),
                               message_size(header.length));
     return verdict;
   }
   if (checksum_of(bytes.subspan(sizeof header)) != header.checksum) {
-    verdict.why = fmt::format("{}: the payload does not match its checksum", what);
+    verdict.why = fmt::format("{}: the payload does not match its checksum", what());
     return verdict;
   }
   if (record.checksum.load() != header.checksum || record.length.load() != header.length) {
-    verdict.why = fmt::format("{} is not the message its producer sent under that number", what);
+    verdict.why = fmt::format("{} is not the message its producer sent under that number", what());
     return verdict;
   }
   verdict.kind = Verdict::Good;
@@ -662,7 +665,7 @@ struct Counts {
   std::uint64_t allowed_losses = 0;     ///< Messages lost as the contract allows.
   std::uint64_t documented_errors = 0;  ///< OwnerDied, BrokenMessage, WorkerDied seen.
   std::uint64_t delay_ns = 0;           ///< Sum of the kill delays.
-  std::uint64_t busy_ns = 0;            ///< Sum of go -> end of stage 0.
+  std::uint64_t busy_ns = 0;            ///< Sum of go -> the last survivor of stage 0 done.
   std::uint64_t phases[kPhaseCount] = {};
 
   void add(const Counts& other) {
@@ -1061,8 +1064,9 @@ void Trial::finish_accounting() {
     ParticipantRecord& me = shared_.participants[i];
     counts.torn += me.torn.load();
     counts.wrong += me.wrong.load();
-    counts.documented_errors +=
-        me.owner_died.load() + me.broken_by_sender.load() + me.broken_by_receiver.load();
+    counts.documented_errors += me.owner_died.load() + me.broken_by_sender.load() +
+                                me.broken_by_receiver.load() + me.boundaries_lost.load() +
+                                me.worker_died.load();
     if (me.noted.load() != 0) problem(fmt::format("{}: {}", slot.role, me.note));
     if (slot.killed || !slot.process) continue;
     const std::optional<int> code = slot.process->exitcode();
@@ -1833,6 +1837,7 @@ void own_pool(TrialShared& shared, const PoolPlan& plan, ParticipantRecord& me) 
   for (std::size_t k = 0; k < pids.size() && k < kMaxWorkers; ++k) shared.workers[k] = pids[k];
   const auto died = [&](const WorkerDied& error, std::size_t call, std::size_t index) {
     shared.tasks[call][index].outcome = 2;
+    me.worker_died.fetch_add(1);
     const std::string_view what = error.what();
     if (what.find(fmt::format("(pid {})", shared.victim_pid.load())) == what.npos) {
       wrong_error(me, fmt::format("WorkerDied naming another worker than the victim: {}", what));
