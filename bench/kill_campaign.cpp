@@ -727,6 +727,8 @@ class Trial {
   explicit Trial(Context& context) : context_(context), shared_(context.shared) {}
   Trial(const Trial&) = delete;
   Trial& operator=(const Trial&) = delete;
+  Trial(Trial&&) = delete;
+  Trial& operator=(Trial&&) = delete;
   ~Trial() = default;  // Each Process still running is killed and reaped by its destructor.
 
   using Body = std::function<void(ParticipantRecord&)>;
@@ -849,6 +851,7 @@ void Trial::wait_at_gate(std::int64_t deadline) {
   // Polls the ready count every half millisecond while watching for an early death; this is
   // start-up, not hang detection.
   std::vector<pollfd> fds;
+  fds.reserve(slots_.size());
   for (const Slot& slot : slots_) fds.push_back({slot.pidfd.get(), POLLIN, 0});
   while (shared_.ready.load() < slots_.size()) {
     if (now_ns() >= deadline) {
@@ -911,6 +914,7 @@ bool Trial::wait_stage(int stage, bool with_worker) {
   bool worker_waiting = with_worker && worker_pidfd_ && !worker_exited_;
   for (;;) {
     std::vector<pollfd> fds;
+    fds.reserve(waiting.size() + 1);
     for (const std::size_t i : waiting) fds.push_back({slots_[i].pidfd.get(), POLLIN, 0});
     if (worker_waiting) fds.push_back({worker_pidfd_.get(), POLLIN, 0});
     if (fds.empty()) return true;
