@@ -125,6 +125,8 @@ Outcome run_execution(std::span<const ActorProgram> programs, Strategy& strategy
 
 namespace detail {
 inline constexpr std::size_t kMaxActorsPerExecution = 64;
+/// Scheduling decisions one controlled execution can record; more ends it with outcome Error.
+inline constexpr std::size_t kMaxDecisionsPerExecution = 8192;
 /// Returns `programs`, or throws UsageError if there are none or too many.
 const std::vector<ActorProgram>& actors_checked(const std::vector<ActorProgram>& programs);
 }  // namespace detail

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/execution.h"
+
 namespace ipcprop::properties {
 namespace {
 
@@ -175,11 +177,27 @@ ReplayToken decode_token(std::string_view text) {
   token.workload = in.blob();
   token.data_seed = in.varint();
   const std::uint64_t count = in.varint();
+  if (count > harness::detail::kMaxDecisionsPerExecution) {
+    throw TokenError(
+        fmt::format("malformed token: {} scheduling decisions, more than an execution "
+                    "can make ({})",
+                    count, harness::detail::kMaxDecisionsPerExecution));
+  }
+  // Candidates and the actor chosen are among the actors of one execution.
+  const auto actor_number = [&in](std::string_view what) {
+    const std::uint64_t value = in.varint();
+    if (value > harness::detail::kMaxActorsPerExecution) {
+      throw TokenError(fmt::format("malformed token: a decision's {} is {}, out of range (0 to {})",
+                                   what, value, harness::detail::kMaxActorsPerExecution));
+    }
+    return value;
+  };
+  token.decisions.reserve(static_cast<std::size_t>(count));
   for (std::uint64_t index = 0; index < count; ++index) {
     harness::Decision decision;
-    decision.choice = static_cast<std::uint16_t>(in.varint());
-    decision.candidates = static_cast<std::uint16_t>(in.varint());
-    decision.chosen = static_cast<harness::ActorId>(in.varint());
+    decision.choice = static_cast<std::uint16_t>(actor_number("choice"));
+    decision.candidates = static_cast<std::uint16_t>(actor_number("number of candidates"));
+    decision.chosen = static_cast<harness::ActorId>(actor_number("chosen actor"));
     decision.current_enabled = in.byte() != 0;
     token.decisions.push_back(decision);
   }

@@ -22,7 +22,7 @@
 namespace ipcprop::harness::detail {
 
 inline constexpr std::size_t kMaxActors = kMaxActorsPerExecution;
-inline constexpr std::size_t kMaxDecisions = 8192;
+inline constexpr std::size_t kMaxDecisions = kMaxDecisionsPerExecution;
 /// The baton's holder when no actor runs: the supervisor is deciding or waiting for an exit.
 inline constexpr ActorId kSupervisor = 0xffff;
 

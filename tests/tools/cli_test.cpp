@@ -286,6 +286,15 @@ TEST(Cli, BadInputGetsOneLineAndExitStatusTwo) {
       "LockProps.MutualExclusion", "Lock", {std::byte{1}, std::byte{2}, std::byte{3}}, 0, {}});
   expect_bad_input(ipcprop({"replay", garbage}),
                    "cannot replay: the token's workload is not one of LockProps.MutualExclusion");
+  // A schedule longer than any execution, or naming an actor no execution has.
+  properties::ReplayToken long_schedule{"LockProps.MutualExclusion", "Lock", {}, 0, {}};
+  long_schedule.decisions.resize(9000, harness::Decision{0, 1, 0, true});
+  expect_bad_input(ipcprop({"replay", properties::encode_token(long_schedule)}),
+                   "malformed token: 9000 scheduling decisions, more than an execution can make");
+  properties::ReplayToken far_actor{
+      "LockProps.MutualExclusion", "Lock", {}, 0, {harness::Decision{0, 1, 65000, true}}};
+  expect_bad_input(ipcprop({"replay", properties::encode_token(far_actor)}),
+                   "a decision's chosen actor is 65000, out of range");
   // A workload that claims 2^28 actors in 8 bytes (800 MB of plans): refused before anything is
   // allocated for them.
   std::vector<std::byte> huge_count(8, std::byte{0});
