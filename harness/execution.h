@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,8 +65,21 @@ using ActorFactory = std::function<std::vector<ActorProgram>()>;
 
 enum class Mode : std::uint8_t { Controlled, Stress };
 
+/// Fault injection for controlled executions: SIGKILL one actor as the scheduler is about to
+/// make decision number `at_decision` (0 is the first), wherever that actor is parked: at a sync
+/// point, or waiting (for a lock, a queue, a child). The killed actor is no crash: the outcome
+/// depends on how the others cope, as with a process killed from outside. The kill is a step of
+/// the schedule (a Signal event, value 9, by the actor that was running), so the execution
+/// replays exactly. Nothing happens if the actor has ended, or is not started by then.
+struct KillActor {
+  ActorId actor = 0;
+  std::uint32_t at_decision = 0;
+};
+
 struct ExecutionOptions {
   Mode mode = Mode::Controlled;
+  /// Controlled mode only (ignored in stress mode).
+  std::optional<KillActor> kill{};
   /// The watchdog: an execution that makes no progress (no sync point reached, no baton handed
   /// on, no actor ending) for this long ends with outcome Timeout. Only the time the actors it
   /// waits for ran or slept in the kernel counts, not time they waited for a CPU, so a busy

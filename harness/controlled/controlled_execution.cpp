@@ -175,6 +175,13 @@ class Supervisor {
     // As a pidfd or SIGCHLD would: a parent waiting on something else (a pool's owner waiting for
     // replies) looks again and can see that its child is gone.
     if (slot.parent != kSupervisor) scheduler.wake(slot.parent);
+    // A process killed by a signal may have held a lock that others wait for: as the kernel's
+    // robust-futex list wakes a waiter of a dead owner's mutex, every waiter looks again (the
+    // harness does not know what the dead one held; a wake-up is spurious for the others).
+    if (slot.signalled) {
+      const std::uint16_t count = control_.actor_count.load(std::memory_order_acquire);
+      for (ActorId other = 0; other < count; ++other) scheduler.wake(other);
+    }
     if (control_.running.load(std::memory_order_acquire) == kSupervisor && !all_exited()) {
       scheduler.yield(kSupervisor, false);
     }
@@ -195,6 +202,10 @@ Outcome run_controlled(const ActorFactory& make_actors, Strategy& strategy,
   control->history_capacity = options.history_capacity;
   control->strategy = &strategy;
   control->data_seed = data_seed;
+  if (options.kill) {
+    control->kill_actor = options.kill->actor;
+    control->kill_at_decision = options.kill->at_decision;
+  }
   ipcprop::detail::FileDescriptor attention(
       check_call(::eventfd(0, EFD_CLOEXEC), "eventfd", "supervisor attention"));
   control->attention_fd = attention.get();

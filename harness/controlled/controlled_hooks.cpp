@@ -121,19 +121,4 @@ void ControlledHooks::after_signal(pid_t child, int signal_number) {
   }
 }
 
-void ControlledHooks::wait_until_gone(pid_t pid) {
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd == -1) {
-    if (errno == ESRCH) return;  // Already reaped.
-    throw_system_error("pidfd_open", fmt::format("signalled actor (pid {})", pid));
-  }
-  const ipcprop::detail::FileDescriptor owned(pidfd);
-  pollfd entry{pidfd, POLLIN, 0};
-  while (::poll(&entry, 1, -1) == -1) {
-    if (errno != EINTR) {
-      throw_system_error("poll", fmt::format("signalled actor (pid {})", pid));
-    }
-  }
-}
-
 }  // namespace ipcprop::harness::detail

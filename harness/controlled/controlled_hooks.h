@@ -33,8 +33,6 @@ class ControlledHooks final : public sync::Hooks {
   void after_signal(pid_t child, int signal_number) override;
 
  private:
-  /// Blocks until `pid` has died (a zombie, or reaped).
-  static void wait_until_gone(pid_t pid);
   ActorSlot& slot() noexcept { return control_.actors[self_]; }
 
   ControlBlock& control_;

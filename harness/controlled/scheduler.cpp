@@ -2,14 +2,19 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "primitives/detail/file_descriptor.h"
 #include "primitives/detail/futex.h"
 #include "primitives/errors.h"
 
@@ -38,6 +43,11 @@ void Scheduler::yield(ActorId self, bool self_enabled) {
 std::optional<ActorId> Scheduler::decide(ActorId self, bool self_enabled) {
   if (control_.finished.load(std::memory_order_acquire)) return std::nullopt;
   const std::uint16_t count = control_.actor_count.load(std::memory_order_relaxed);
+  if (control_.kill_actor != kSupervisor && control_.decision_count >= control_.kill_at_decision) {
+    const ActorId victim = control_.kill_actor;
+    control_.kill_actor = kSupervisor;  // Once.
+    if (victim < count && kill_actor(self, victim) && victim == self) self_enabled = false;
+  }
   auto collect = [&](std::array<ActorId, kMaxActors>& candidates) {
     std::size_t size = 0;
     if (self_enabled) candidates[size++] = self;
@@ -89,6 +99,37 @@ std::optional<ActorId> Scheduler::decide(ActorId self, bool self_enabled) {
   control_.decisions[control_.decision_count++] = Decision{
       static_cast<std::uint16_t>(*choice), static_cast<std::uint16_t>(size), chosen, self_enabled};
   return chosen;
+}
+
+bool Scheduler::kill_actor(ActorId self, ActorId victim) {
+  ActorSlot& slot = control_.actors[victim];
+  const ActorState state = slot.state.load(std::memory_order_relaxed);
+  if (slot.signalled || (state != ActorState::Enabled && state != ActorState::Waiting))
+    return false;
+  const pid_t pid = slot.pid.load(std::memory_order_relaxed);
+  slot.signalled = true;
+  record(self, EventKind::Signal, "killed by fault injection", {"Actor", victim}, SIGKILL);
+  if (victim == self) {
+    // It holds the baton: the supervisor takes over when it sees this process gone.
+    ::raise(SIGKILL);
+  }
+  if (::kill(pid, SIGKILL) == -1) throw_system_error("kill", fmt::format("actor {}", victim));
+  // As after a terminate(): the death is part of this step in every run.
+  wait_until_gone(pid);
+  return true;
+}
+
+void wait_until_gone(pid_t pid) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd == -1) {
+    if (errno == ESRCH) return;  // Already reaped.
+    throw_system_error("pidfd_open", fmt::format("signalled actor (pid {})", pid));
+  }
+  const ipcprop::detail::FileDescriptor owned(pidfd);
+  pollfd entry{pidfd, POLLIN, 0};
+  while (::poll(&entry, 1, -1) == -1) {
+    if (errno != EINTR) throw_system_error("poll", fmt::format("signalled actor (pid {})", pid));
+  }
 }
 
 bool Scheduler::advance_virtual_time() {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include <sys/types.h>
+
 #include "harness/detail/control_block.h"
 
 namespace ipcprop::harness::detail {
@@ -47,8 +49,14 @@ class Scheduler {
   /// When no actor is enabled: jump the virtual clock to the earliest deadline and enable the
   /// actors whose deadline it reaches. False if no actor waits with a deadline.
   bool advance_virtual_time();
+  /// ExecutionOptions::kill: SIGKILLs `victim` if it is a live actor, as a step of `self`, and
+  /// returns once it is gone (never, if victim is self). False if there was nothing to kill.
+  bool kill_actor(ActorId self, ActorId victim);
 
   ControlBlock& control_;
 };
+
+/// Blocks until `pid` has died (a zombie, or reaped).
+void wait_until_gone(pid_t pid);
 
 }  // namespace ipcprop::harness::detail

@@ -69,6 +69,9 @@ struct ControlBlock {
   std::array<char, 512> outcome_message{};
 
   std::uint32_t decision_count = 0;
+  /// ExecutionOptions::kill: the actor (kSupervisor for none) and the decision it dies before.
+  ActorId kill_actor = kSupervisor;
+  std::uint32_t kill_at_decision = 0;
   std::array<Decision, kMaxDecisions> decisions{};
 
   std::array<ActorSlot, kMaxActors> actors{};
