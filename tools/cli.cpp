@@ -50,7 +50,8 @@ constexpr std::string_view kHelp =
                                run, and none runs past it
       --junit FILE             also write the results as JUnit XML (for CI systems)
   ipcprop replay TOKEN         run again, exactly, the execution a failure report names
-                               (its last line); exit status 1 if it fails again
+                               (its last line); exit status 1 if it fails again, 4 if the
+                               program no longer follows the token (it changed since)
   ipcprop help                 this text
 
 RC_PARAMS (RapidCheck's parameters) applies as in the test binaries and wins over --seed and
@@ -233,7 +234,11 @@ int replay(std::span<const CatalogEntry> entries, std::span<const std::string_vi
       out << result.report << "\n";
       return kExitFailed;
     }
-    if (!result.passed()) {  // Error, Cut, Diverged: the replay decided nothing.
+    if (result.kind == PropertyResult::Kind::Diverged) {
+      out << result.report << "\n";
+      return kExitDiverged;
+    }
+    if (!result.passed()) {  // Error, Cut: the replay decided nothing.
       out << result.report << "\n";
       return kExitError;
     }

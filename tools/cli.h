@@ -25,6 +25,9 @@ inline constexpr int kExitPassed = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitError = 3;
+/// `ipcprop replay`: the token no longer describes the program (the primitive or property
+/// changed), so the failure it recorded says nothing about the code as it is now.
+inline constexpr int kExitDiverged = 4;
 
 /// `arguments` excludes the program name; `entries` are what list, run and replay know.
 int run_command_line(std::span<const std::string_view> arguments, std::ostream& out,

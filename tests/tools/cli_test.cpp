@@ -118,6 +118,21 @@ TEST(Cli, AFailureIsReportedSummarizedAndReplaysFromItsToken) {
   EXPECT_EQ(split.status, kExitFailed) << split.err;
 }
 
+TEST(Cli, AReplayThatNoLongerFollowsItsTokenSaysSoWithExitStatusFour) {
+  const std::vector<CatalogEntry> entries{
+      catalog_entry<properties::lock_props::MutualExclusion, mutants::AdmitsTwoLock>(
+          "AdmitsTwoLock")};
+  const Ran ran = ipcprop({"run"}, entries);
+  ASSERT_EQ(ran.status, kExitFailed) << ran.out;
+  properties::ReplayToken token = properties::decode_token(token_in(ran.out));
+  ASSERT_GE(token.decisions.size(), 2u);
+  token.decisions.resize(1);  // As if the lock now reached more sync points than it did.
+  const Ran replayed = ipcprop({"replay", properties::encode_token(token)}, entries);
+  EXPECT_EQ(replayed.status, kExitDiverged) << replayed.out;
+  EXPECT_TRUE(contains(replayed.out, "did not follow the token")) << replayed.out;
+  EXPECT_FALSE(contains(replayed.out, "Broken:")) << replayed.out;
+}
+
 TEST(Cli, JobsRunPropertiesInPoolWorkersAndTheirTokensReplay) {
   const std::vector<CatalogEntry> entries{
       catalog_entry<properties::lock_props::MutualExclusion, mutants::AdmitsTwoLock>(
