@@ -5,6 +5,7 @@
 //   check_in_gtest<Property, Type>(name)   runs one property as the body of the current test
 //   IPCPROP_LOCK_SUITE(Type)                one line registers the lock suite for Type
 //   IPCPROP_RLOCK_SUITE(Type)               the lock suite plus reentrancy
+//   IPCPROP_ROBUST_LOCK_SUITE(Type)         an actor killed anywhere never hangs the others
 //   IPCPROP_QUEUE_SUITE(Type)               the queue suite for a queue of std::int64_t
 //   IPCPROP_PIPE_SUITE(Factory)             the pipe suite for Factory::make(duplex)
 //   IPCPROP_PROCESS_SUITE(Type)             the process suite (S1, S2, exit codes, signals)
@@ -119,6 +120,17 @@ inline const bool replay_token_check_registered =
         ::ipcprop::properties::lock_props::ReentrantMutualExclusion, Type>(#Type); \
   }                                                                                \
   static_assert(::ipcprop::properties::RLockLike<Type>, #Type " is not RLockLike")
+
+/// Registers, for a lock that promises to survive the death of any process using it (as
+/// ipcprop's Lock and RLock do, acquiring with OwnerDied), the property that an actor killed
+/// anywhere never hangs the others: <Type>LockProps.SurvivesAKilledActor. Not part of the lock
+/// suite: a lock that makes no such promise fails it.
+#define IPCPROP_ROBUST_LOCK_SUITE(Type)                                                            \
+  TEST(Type##LockProps, SurvivesAKilledActor) {                                                    \
+    ::ipcprop::properties::check_in_gtest<::ipcprop::properties::lock_props::SurvivesAKilledActor, \
+                                          Type>(#Type);                                            \
+  }                                                                                                \
+  static_assert(::ipcprop::properties::LockLike<Type>, #Type " is not LockLike")
 
 /// Registers the queue suite for `Type`, a QueueLike queue of std::int64_t (an unqualified
 /// name): tests <Type>QueueProps.Linearizable and .ExactlyOnceInOrder.

@@ -140,4 +140,56 @@ std::optional<std::string> timed_acquire_failed_while_free(const std::vector<Log
   return std::nullopt;
 }
 
+std::string describe(const KillWorkload& workload) {
+  return fmt::format("{}; actor {} killed before scheduling decision {}", describe(workload.plans),
+                     workload.victim, workload.at_decision);
+}
+
+rc::Gen<KillWorkload> kill_workload() {
+  return rc::gen::mapcat(plain_workload(false), [](Workload plans) {
+    const auto actors = static_cast<std::uint8_t>(plans.size());
+    return rc::gen::build<KillWorkload>(
+        rc::gen::set(&KillWorkload::plans, rc::gen::just(std::move(plans))),
+        rc::gen::set(&KillWorkload::victim, rc::gen::inRange<std::uint8_t>(0, actors)),
+        // Enough to land anywhere in 2 to 4 actors' sections.
+        rc::gen::set(&KillWorkload::at_decision, rc::gen::inRange<std::uint8_t>(0, 40)));
+  });
+}
+
+std::optional<std::string> survived_the_kill(const KillWorkload& workload,
+                                             const harness::Outcome& outcome,
+                                             const OperationLog& log) {
+  const std::string killed = fmt::format("after actor {} was killed before scheduling decision {}",
+                                         workload.victim, workload.at_decision);
+  if (auto problem = outcome_problem(outcome, log)) {
+    return fmt::format("{}, the others did not all finish: {}", killed, *problem);
+  }
+  // The victim's section cut short by its death ends there: drop its unmatched Enter.
+  std::vector<LogRecord> records = log.records();
+  std::map<harness::ActorId, int> open;
+  std::map<harness::ActorId, int> finished;
+  for (const LogRecord& record : records) {
+    if (record.kind == Enter) ++open[record.actor];
+    if (record.kind == Exit) --open[record.actor], ++finished[record.actor];
+  }
+  if (open[workload.victim] > 0) {
+    for (auto at = records.rbegin(); at != records.rend(); ++at) {
+      if (at->actor == workload.victim && at->kind == Enter) {
+        records.erase(std::next(at).base());
+        break;
+      }
+    }
+  }
+  if (auto problem = overlap(records)) return fmt::format("{}: {}", killed, *problem);
+  for (std::size_t actor = 0; actor < workload.plans.size(); ++actor) {
+    if (actor == workload.victim) continue;
+    const int sections = workload.plans[actor].sections;
+    if (finished[static_cast<harness::ActorId>(actor)] != sections) {
+      return fmt::format("{}: actor {} finished {} of its {} critical sections", killed, actor,
+                         finished[static_cast<harness::ActorId>(actor)], sections);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace ipcprop::properties::lock_props

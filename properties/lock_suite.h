@@ -8,6 +8,8 @@
 //                                        changes nothing
 //   lock_props::TimedAcquireFailsOnlyWhenHeld   acquire(timeout) fails only while another holds it
 //   lock_props::ReentrantMutualExclusion (RLock) depth n needs n releases before anyone else enters
+//   lock_props::SurvivesAKilledActor  a robust lock: an actor killed anywhere (holding the
+//                                      lock, waiting for it) never hangs the others
 //   IPCPROP_LOCK_SUITE(Type), IPCPROP_RLOCK_SUITE(Type)   one line registers a suite as GoogleTests
 //
 // Each property's input is (workload, schedule): how many actors and what each does, and a

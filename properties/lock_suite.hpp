@@ -246,3 +246,5 @@ struct LockedLinesStayWhole {
 };
 
 }  // namespace ipcprop::properties::lock_props
+
+#include "properties/lock_owner_death.hpp"

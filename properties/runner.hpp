@@ -57,8 +57,11 @@ Verdict execute(const typename Property::Workload& workload, harness::Strategy& 
                 const SuiteOptions& options, harness::Outcome& outcome) {
   using Kind = Verdict::Kind;
   OperationLog log;
+  harness::ExecutionOptions execution = options.execution;
+  // A property whose workload names an actor to kill (fault injection) says so.
+  if constexpr (requires { Property::kill(workload); }) execution.kill = Property::kill(workload);
   outcome = harness::run_execution(Property::template actors<Primitive>(workload, log), strategy,
-                                   options.execution);
+                                   execution);
   switch (outcome.kind) {
     case harness::OutcomeKind::Error:
       return {Kind::Error, "the execution could not run (" + outcome.message + ")"};

@@ -30,10 +30,11 @@ std::vector<CatalogEntry> make_catalog() {
   namespace pool = properties::pool_props;
   std::vector<CatalogEntry> entries;
   add<Lock, lock::MutualExclusion, lock::ReleaseOnlyWhenHeld, lock::TimedAcquireFailsOnlyWhenHeld,
-      lock::LockedLoopWritesBlocks, lock::LockedLinesStayWhole>(entries, "Lock");
+      lock::LockedLoopWritesBlocks, lock::LockedLinesStayWhole, lock::SurvivesAKilledActor>(entries,
+                                                                                            "Lock");
   add<RLock, lock::MutualExclusion, lock::ReleaseOnlyWhenHeld, lock::TimedAcquireFailsOnlyWhenHeld,
-      lock::LockedLoopWritesBlocks, lock::LockedLinesStayWhole, lock::ReentrantMutualExclusion>(
-      entries, "RLock");
+      lock::LockedLoopWritesBlocks, lock::LockedLinesStayWhole, lock::ReentrantMutualExclusion,
+      lock::SurvivesAKilledActor>(entries, "RLock");
   add<Queue<std::int64_t>, queue::Linearizable, queue::ExactlyOnceInOrder>(entries, "Queue");
   add<properties::IpcpropPipe, pipe::WholeInOrderThenEof, pipe::Duplex>(entries, "IpcpropPipe");
   add<Process, process::ForkTree, process::JoinOrdering, process::ExitCodesAndSignals>(entries,

@@ -100,6 +100,20 @@ TEST(LockMutants, LockAdmittingTwoHoldersTearsLinesInS4) {
   expect_exact_replay<lock_props::LockedLinesStayWhole, mutants::AdmitsTwoLock>(per_line);
 }
 
+TEST(LockMutants, LockThatDiesWithItsOwnerIsCaughtByTheKillProperty) {
+  // A correct lock in every other way, but an owner that dies leaves it taken for good.
+  const PropertyResult result =
+      run_property<lock_props::SurvivesAKilledActor, mutants::CorrectMutantBaseLock>(
+          "CorrectMutantBaseLock");
+  IPCPROP_SKIP_IF_REPLAYING_ANOTHER(result);
+  ASSERT_EQ(result.kind, PropertyResult::Kind::Failed);
+  EXPECT_NE(result.report.find("killed before scheduling decision"), std::string::npos)
+      << result.report;
+  EXPECT_NE(result.report.find("the others did not all finish"), std::string::npos)
+      << result.report;
+  expect_exact_replay<lock_props::SurvivesAKilledActor, mutants::CorrectMutantBaseLock>(result);
+}
+
 TEST(ReplayToken, RoundTripsAndToleratesWhitespace) {
   const ReplayToken token{"LockProps.MutualExclusion",
                           "Lock",

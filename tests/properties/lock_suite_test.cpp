@@ -13,6 +13,8 @@ using SpinLock = ipcprop::mutants::CorrectMutantBaseLock;
 
 IPCPROP_LOCK_SUITE(Lock);
 IPCPROP_RLOCK_SUITE(RLock);
+IPCPROP_ROBUST_LOCK_SUITE(Lock);
+IPCPROP_ROBUST_LOCK_SUITE(RLock);
 IPCPROP_LOCK_SUITE(SpinLock);
 
 }  // namespace
