@@ -113,10 +113,7 @@ class Supervisor {
     const std::uint16_t count = control_.actor_count.load(std::memory_order_acquire);
     for (ActorId id = 0; id < count; ++id) {
       const ActorSlot& slot = control_.actors[id];
-      const ActorState state = slot.state.load(std::memory_order_acquire);
-      if (state == ActorState::Exiting || (slot.signalled && state != ActorState::Exited)) {
-        leaving.push_back(slot.pid.load());
-      }
+      if (slot.leaving()) leaving.push_back(slot.pid.load());
     }
     return leaving;
   }
@@ -125,10 +122,7 @@ class Supervisor {
     const std::uint16_t count = control_.actor_count.load(std::memory_order_acquire);
     for (ActorId id = 0; id < count; ++id) {
       const ActorSlot& slot = control_.actors[id];
-      const ActorState state = slot.state.load(std::memory_order_acquire);
-      const bool leaving =
-          state == ActorState::Exiting || (slot.signalled && state != ActorState::Exited);
-      if (leaving && std::find(ended.begin(), ended.end(), id) == ended.end()) return true;
+      if (slot.leaving() && std::find(ended.begin(), ended.end(), id) == ended.end()) return true;
     }
     return false;
   }

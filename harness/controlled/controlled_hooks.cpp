@@ -1,17 +1,13 @@
 #include "harness/controlled/controlled_hooks.h"
 
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 
-#include <poll.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "harness/supervisor/signal_fate.h"
-#include "primitives/detail/file_descriptor.h"
 #include "primitives/errors.h"
 
 namespace ipcprop::harness::detail {

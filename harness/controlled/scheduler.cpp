@@ -68,10 +68,8 @@ std::optional<ActorId> Scheduler::decide(ActorId self, bool self_enabled) {
     // An actor that is dying may still release someone (a join on it): let the supervisor see
     // it go before calling this a deadlock.
     const auto first = control_.actors.begin();
-    const bool someone_dying = std::any_of(first, first + count, [](const ActorSlot& slot) {
-      const ActorState state = slot.state.load(std::memory_order_relaxed);
-      return state == ActorState::Exiting || (slot.signalled && state != ActorState::Exited);
-    });
+    const bool someone_dying =
+        std::any_of(first, first + count, [](const ActorSlot& slot) { return slot.leaving(); });
     const bool someone_waits = std::any_of(first, first + count, [](const ActorSlot& slot) {
       return slot.state.load(std::memory_order_relaxed) == ActorState::Waiting;
     });

@@ -53,6 +53,13 @@ struct ActorSlot {
   // For watchdog reports: the last sync point reached.
   std::string_view last_operation;
   sync::SyncObject last_object{};
+
+  /// On its way out: its program ended, or a signal that ends it was sent, and the process is
+  /// not yet judged gone.
+  bool leaving() const noexcept {
+    const ActorState now = state.load(std::memory_order_acquire);
+    return now == ActorState::Exiting || (signalled && now != ActorState::Exited);
+  }
 };
 
 struct ControlBlock {
